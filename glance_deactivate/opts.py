@@ -1,0 +1,151 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Configuration options of glance-deactivate.
+
+All options live in the ``[image_deactivation]`` group, so that they never
+collide with the host's own options (Glance's ``[database]`` in particular)
+when the filter shares the host's global configuration.  The group carries a
+copy of oslo.db's database options (``connection``, pool and retry settings);
+``connection`` defaults to a SQLite file, the embedded default.
+
+``list_opts()`` is the ``oslo.config.opts`` entry point used by
+``oslo-config-generator --namespace glance_deactivate``.
+"""
+
+import copy
+
+from oslo_config import cfg
+from oslo_db import options as db_options
+
+GROUP = 'image_deactivation'
+
+DEFAULT_CONNECTION = 'sqlite:////var/lib/glance/glance-deactivate.sqlite'
+
+filter_opts = [
+    cfg.BoolOpt('fail_open',
+                default=False,
+                help="""
+Let requests through when the deactivation database cannot be reached.
+
+By default the filter fails closed: while the state database is
+unreachable, every request that needs a deactivation check (image data
+downloads, the deactivate/reactivate actions, image show and list) is
+answered with 503 Service Unavailable and no image data leaves the API.
+Requests that need no check pass through either way.
+
+With ``fail_open = true`` such requests are passed to the image service
+unchecked while the database is down: a deactivated image's data can then
+be downloaded by anyone the image service allows, and deactivated images
+show as ``active``.  Use it only where availability of image downloads
+matters more than the deactivation control; a WARNING is logged at start-up
+and for each request let through.
+
+Possible values:
+    * False (default): fail closed
+    * True: fail open
+
+Related options:
+    * connection
+"""),
+    cfg.StrOpt('policy_file',
+               help="""
+Policy file holding the image_deactivation:* rules.
+
+Unset (the default), the filter reads the host's own policy file, the one
+named by ``[oslo_policy] policy_file``, so that one policy.yaml holds the
+image service's rules and these.  The file is re-read when it changes; no
+restart is needed.
+
+Possible values:
+    * Unset: use ``[oslo_policy] policy_file``
+    * A path to a YAML or JSON policy file
+
+Related options:
+    * [oslo_policy] policy_file
+"""),
+    cfg.BoolOpt('auto_create_schema',
+                default=True,
+                help="""
+Create the state database schema at start-up when it uses SQLite.
+
+With the embedded SQLite default the schema is created (and upgraded) on
+first use, so no manual step is needed.  Other databases are never changed
+implicitly: run ``glance-deactivate-manage db sync`` for them.
+
+Possible values:
+    * True (default): run the migrations for SQLite URLs at start-up
+    * False: never change the schema at start-up
+
+Related options:
+    * connection
+"""),
+    cfg.IntOpt('max_rewrite_bytes',
+               default=64 * 1024 * 1024,
+               min=1024,
+               help="""
+Largest JSON response from the image service the filter will rewrite.
+
+Image show, image list and schema responses are parsed so that deactivated
+images show ``"status": "deactivated"`` and their locations are hidden.
+A larger response is refused with 502 Bad Gateway rather than passed on
+unchecked.  The image service's own page limit (Glance's
+``api_limit_max``) normally keeps list responses well below this.
+
+Possible values:
+    * An integer number of bytes (at least 1024)
+
+Related options:
+    * None
+"""),
+]
+
+
+def _database_opts():
+    """oslo.db's database options with our embedded default URL."""
+    opts = copy.deepcopy(db_options.database_opts)
+    for opt in opts:
+        if opt.dest == 'connection':
+            opt.default = DEFAULT_CONNECTION
+            opt.help = """
+SQLAlchemy URL of the deactivation state database.
+
+Every API node of a cloud must point at the same database, so that a
+deactivation made on one node is enforced by all of them at once.
+
+Possible values:
+    * ``sqlite:////path/to/file.sqlite`` (the embedded default; a single
+      node only)
+    * ``postgresql+psycopg2://user:password@host/dbname``
+    * ``mysql+pymysql://user:password@host/dbname`` (MySQL or MariaDB)
+
+Related options:
+    * auto_create_schema
+"""
+    return opts
+
+
+database_opts = _database_opts()
+
+ALL_OPTS = filter_opts + database_opts
+
+
+def register_opts(conf):
+    """Register the group on ``conf`` (a ``cfg.ConfigOpts``); idempotent."""
+    conf.register_opts(ALL_OPTS, group=GROUP)
+
+
+def list_opts():
+    """The ``oslo.config.opts`` entry point."""
+    return [(GROUP, copy.deepcopy(ALL_OPTS))]

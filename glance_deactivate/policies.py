@@ -1,0 +1,166 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Policy rules of glance-deactivate, enforced with oslo.policy.
+
+Every rule name starts with ``image_deactivation:`` so that it cannot
+collide with the host's own rules in a shared policy file (Glance since
+Kilo owns rules named plainly ``deactivate`` and ``reactivate``).
+
+================================================  =========================
+Rule                                              Default
+================================================  =========================
+``image_deactivation:admin``                      ``role:admin or
+                                                  is_admin:True``
+``image_deactivation:deactivate``                 admin, or a member of the
+                                                  image's owning project
+``image_deactivation:reactivate``                 admin, or a member of the
+                                                  image's owning project
+``image_deactivation:download_deactivated``       admin
+``image_deactivation:get_deactivated_locations``  admin
+================================================  =========================
+
+``is_admin:True`` matches a caller the host already treats as an
+administrator (Glance's ``context_is_admin`` rule, or its unauthenticated
+"noauth" pipeline).  The target of every check carries the image's
+``id``, ``owner`` (also as ``project_id``), ``visibility`` and ``status``.
+
+The rules are read from the operator's policy file (``[oslo_policy]
+policy_file`` unless ``[image_deactivation] policy_file`` names another),
+which oslo.policy re-reads when it changes.  Generate a sample with::
+
+    oslopolicy-sample-generator --namespace glance_deactivate
+"""
+
+from oslo_config import cfg
+from oslo_log import log as logging
+from oslo_policy import policy
+
+from glance_deactivate import opts
+
+LOG = logging.getLogger(__name__)
+
+PREFIX = 'image_deactivation:'
+ADMIN = PREFIX + 'admin'
+DEACTIVATE = PREFIX + 'deactivate'
+REACTIVATE = PREFIX + 'reactivate'
+DOWNLOAD_DEACTIVATED = PREFIX + 'download_deactivated'
+GET_DEACTIVATED_LOCATIONS = PREFIX + 'get_deactivated_locations'
+
+ADMIN_CHECK = 'rule:%s' % ADMIN
+ADMIN_OR_PROJECT_MEMBER = (
+    '%s or (role:member and project_id:%%(project_id)s)' % ADMIN_CHECK)
+
+rules = [
+    policy.RuleDefault(
+        name=ADMIN,
+        check_str='role:admin or is_admin:True',
+        description='Who counts as an administrator for the other '
+                    'image_deactivation rules. is_admin:True matches a '
+                    'caller the image service itself treats as admin.'),
+    policy.DocumentedRuleDefault(
+        name=DEACTIVATE,
+        check_str=ADMIN_OR_PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Deactivate an image: its data can no longer be '
+                    'downloaded except by those allowed by %s.'
+                    % DOWNLOAD_DEACTIVATED,
+        operations=[{'path': '/v2/images/{image_id}/actions/deactivate',
+                     'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=REACTIVATE,
+        check_str=ADMIN_OR_PROJECT_MEMBER,
+        scope_types=['project'],
+        description='Reactivate a deactivated image.',
+        operations=[{'path': '/v2/images/{image_id}/actions/reactivate',
+                     'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=DOWNLOAD_DEACTIVATED,
+        check_str=ADMIN_CHECK,
+        scope_types=['project'],
+        description='Download the data of a deactivated image.',
+        operations=[{'path': '/v2/images/{image_id}/file',
+                     'method': 'GET'}]),
+    policy.DocumentedRuleDefault(
+        name=GET_DEACTIVATED_LOCATIONS,
+        check_str=ADMIN_CHECK,
+        scope_types=['project'],
+        description='See the locations and direct_url of a deactivated '
+                    'image. Others get an empty locations list and no '
+                    'direct_url.',
+        operations=[{'path': '/v2/images/{image_id}', 'method': 'GET'},
+                    {'path': '/v2/images', 'method': 'GET'},
+                    {'path': '/v2/images/{image_id}/locations',
+                     'method': 'GET'}]),
+]
+
+
+def list_rules():
+    """The ``oslo.policy.policies`` entry point."""
+    return rules
+
+
+def image_target(image):
+    """The policy target for an image, from its API representation."""
+    return {
+        'id': image.get('id'),
+        'image_id': image.get('id'),
+        'owner': image.get('owner'),
+        'project_id': image.get('owner'),
+        'visibility': image.get('visibility'),
+        'status': image.get('status'),
+    }
+
+
+def credentials(context):
+    """oslo.policy credentials for a request context (None: anonymous)."""
+    if context is None:
+        return {'roles': [], 'is_admin': False}
+    creds = dict(context.to_policy_values())
+    creds['is_admin'] = bool(getattr(context, 'is_admin', False))
+    if creds.get('system_scope'):
+        creds['system'] = creds['system_scope']
+    return creds
+
+
+class Policy(object):
+    """The enforcer and the one question this package asks of it."""
+
+    def __init__(self, conf, enforcer=None):
+        if enforcer is None:
+            enforcer = policy.Enforcer(
+                conf, policy_file=conf[opts.GROUP].policy_file or None)
+            enforcer.register_defaults(list_rules())
+        self.enforcer = enforcer
+
+    def allows(self, rule, context, image):
+        """True when ``rule`` allows the caller to act on ``image``.
+
+        A token of the wrong scope (a system-scoped token on these
+        project-scoped rules) is a refusal, like any other.
+        """
+        try:
+            return bool(self.enforcer.enforce(
+                rule, image_target(image), credentials(context)))
+        except policy.InvalidScope:
+            LOG.debug('Policy %s refused: token scope does not match', rule)
+            return False
+
+
+def get_enforcer():
+    """The ``oslo.policy.enforcer`` entry point for oslopolicy-* tools."""
+    conf = cfg.ConfigOpts()
+    opts.register_opts(conf)
+    conf([], project='glance')
+    return Policy(conf).enforcer

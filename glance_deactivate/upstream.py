@@ -1,0 +1,135 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Ask the wrapped image service about an image, as the caller.
+
+The filter never decides on its own whether a caller may see an image: it
+sends the image service a ``GET /v2/images/{id}`` carrying the caller's own
+environ (identity headers and the host's request context), so an image the
+caller cannot see gets the very 404 (status, message, headers) the service
+gives for a missing one, and the filter learns nothing the caller could not.
+
+The sub-request has no body, no conditional or range headers and no query
+string; everything else in the environ is the caller's.
+"""
+
+import io
+import json
+from urllib import parse
+
+import webob
+
+# Environ keys that describe the caller's request body or ask for a partial
+# or conditional answer: none of them belongs on a metadata sub-request.
+_DROP_KEYS = ('CONTENT_TYPE', 'HTTP_TRANSFER_ENCODING', 'HTTP_RANGE',
+              'HTTP_IF_MATCH', 'HTTP_IF_NONE_MATCH', 'HTTP_IF_RANGE',
+              'HTTP_IF_MODIFIED_SINCE', 'HTTP_IF_UNMODIFIED_SINCE',
+              'HTTP_CONTENT_MD5', 'HTTP_EXPECT')
+
+
+class ResponseTooLarge(Exception):
+    """A JSON answer from the image service is larger than we may parse."""
+
+
+def sub_environ(environ, method, path, query=''):
+    """A copy of the caller's environ for a body-less sub-request."""
+    env = {key: value for key, value in environ.items()
+           if key not in _DROP_KEYS}
+    adhoc = environ.get('webob.adhoc_attrs')
+    if adhoc is not None:
+        env['webob.adhoc_attrs'] = dict(adhoc)
+    env.update({
+        'REQUEST_METHOD': method,
+        'PATH_INFO': path,
+        'QUERY_STRING': query,
+        'CONTENT_LENGTH': '0',
+        'wsgi.input': io.BytesIO(b''),
+    })
+    return env
+
+
+def call(app, environ):
+    """Run ``environ`` through ``app``; a webob Response (body unread)."""
+    return webob.Request(environ).get_response(app)
+
+
+def read_body(response, limit):
+    """The whole body of ``response``, at most ``limit`` bytes.
+
+    Raises ResponseTooLarge (after closing the upstream iterator) when the
+    body is larger; the iterator is closed in every case.
+    """
+    if response.content_length is not None and (
+            response.content_length > limit):
+        _close(response.app_iter)
+        raise ResponseTooLarge()
+    chunks = []
+    size = 0
+    try:
+        for chunk in response.app_iter:
+            size += len(chunk)
+            if size > limit:
+                raise ResponseTooLarge()
+            chunks.append(chunk)
+    finally:
+        _close(response.app_iter)
+    return b''.join(chunks)
+
+
+def _close(app_iter):
+    close = getattr(app_iter, 'close', None)
+    if close is not None:
+        close()
+
+
+def is_json(response):
+    return (response.content_type or '').split(';')[0].strip() in (
+        'application/json', 'application/schema+json')
+
+
+def read_json(response, limit):
+    """(body bytes, parsed JSON or None when it does not parse)."""
+    body = read_body(response, limit)
+    try:
+        return body, json.loads(body)
+    except ValueError:
+        return body, None
+
+
+def get_image(app, environ, image_id, limit):
+    """The image as the caller sees it.
+
+    :returns: ``(image, None)`` with the image as a dict when the service
+        answers 200 with JSON, else ``(None, response)`` with the service's
+        own response (404, 403, ...) ready to be returned to the caller.
+    """
+    path = '/v2/images/%s' % image_id
+    response = call(app, sub_environ(environ, 'GET', path))
+    if response.status_int != 200 or not is_json(response):
+        return None, response
+    body, image = read_json(response, limit)
+    response.app_iter = [body]
+    if not isinstance(image, dict):
+        return None, response
+    return image, None
+
+
+def query_pairs(environ):
+    """The request's query string as an ordered list of (key, value)."""
+    return parse.parse_qsl(environ.get('QUERY_STRING', ''),
+                           keep_blank_values=True)
+
+
+def encode_query(pairs):
+    return parse.urlencode(pairs)

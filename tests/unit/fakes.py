@@ -1,0 +1,168 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""A small Glance-like image app for unit tests, and a request helper.
+
+``FakeImageApp`` answers the few v2 calls the filter reads (show, list with
+``status``/``id=in:``/``limit``/``marker``, create, delete, file, schema)
+with the visibility rule of Glance (public, or owned by the caller, or
+admin) and the same 404 message.  Its schema lacks ``deactivated``, like an
+image service older than Kilo.  It records every request it sees and hands
+out file bodies through ``RecordingIter`` to prove streaming.
+"""
+
+import json
+from urllib import parse
+
+from oslo_context import context as oslo_context
+import webob
+import webob.exc
+
+SCHEMA_STATUSES = ['queued', 'saving', 'active', 'killed', 'deleted',
+                   'pending_delete']
+
+
+class RecordingIter(object):
+    """A body iterator that records how far it was read and its close()."""
+
+    def __init__(self, chunks):
+        self.chunks = list(chunks)
+        self.read = 0
+        self.closed = False
+
+    def __iter__(self):
+        for chunk in self.chunks:
+            self.read += 1
+            yield chunk
+
+    def close(self):
+        self.closed = True
+
+
+class FakeImageApp(object):
+
+    def __init__(self):
+        self.images = {}
+        self.seen = []
+        self.bodies = []
+        self.schema_statuses = list(SCHEMA_STATUSES)
+
+    def add(self, image_id, owner='p1', visibility='private',
+            status='active', data=b'DATA'):
+        self.images[image_id] = {
+            'id': image_id, 'owner': owner, 'visibility': visibility,
+            'status': status, 'name': 'img-%s' % image_id[:8],
+            'locations': [{'url': 'file:///images/%s' % image_id,
+                           'metadata': {}}],
+            'direct_url': 'file:///images/%s' % image_id,
+            '_data': data,
+        }
+        return image_id
+
+    @staticmethod
+    def _public(image):
+        return {k: v for k, v in image.items() if not k.startswith('_')}
+
+    def _visible(self, context, image):
+        if context is None:
+            return image['visibility'] == 'public'
+        return (context.is_admin or image['visibility'] == 'public' or
+                image['owner'] == context.project_id)
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        self.seen.append((req.method, req.path_info, req.query_string))
+        context = getattr(req, 'context', None)
+        parts = req.path_info.strip('/').split('/')
+        if parts[:2] == ['v2', 'schemas']:
+            return self._schema(parts[2])
+        if parts[:2] != ['v2', 'images']:
+            return webob.Response(json_body={'versions': []})
+        if len(parts) == 2:
+            if req.method == 'POST':
+                body = json.loads(req.body or b'{}')
+                image_id = self.add(body['id'], owner=context.project_id,
+                                    status='queued')
+                return webob.Response(
+                    status=201, json_body=self._public(self.images[image_id]))
+            return self._list(req, context)
+        image = self.images.get(parts[2])
+        if image is None or not self._visible(context, image):
+            return webob.exc.HTTPNotFound(
+                explanation='No image found with ID %s' % parts[2])
+        if len(parts) == 3:
+            if req.method == 'DELETE':
+                del self.images[parts[2]]
+                return webob.Response(status=204)
+            if req.method == 'PATCH':
+                image['name'] = 'patched'
+            return webob.Response(json_body=self._public(image))
+        if parts[3:] == ['file'] and req.method == 'GET':
+            body = RecordingIter([image['_data'][i:i + 2]
+                                  for i in range(0, len(image['_data']), 2)])
+            self.bodies.append(body)
+            resp = webob.Response(content_type='application/octet-stream')
+            resp.app_iter = body
+            resp.content_length = len(image['_data'])
+            return resp
+        return webob.Response(status=204)
+
+    def _schema(self, name):
+        status = {'type': 'string', 'enum': list(self.schema_statuses)}
+        image = {'name': 'image', 'properties': {'status': status}}
+        if name == 'images':
+            return webob.Response(json_body={
+                'name': 'images',
+                'properties': {'images': {'type': 'array', 'items': image}}})
+        return webob.Response(json_body=image)
+
+    def _list(self, req, context):
+        params = parse.parse_qsl(req.query_string)
+        filters = dict(params)
+        images = sorted((i for i in self.images.values()
+                         if self._visible(context, i)),
+                        key=lambda i: i['id'])
+        status = filters.get('status')
+        if status:
+            wanted = (status[3:].split(',') if status.startswith('in:')
+                      else [status])
+            images = [i for i in images if i['status'] in wanted]
+        ids = filters.get('id')
+        if ids:
+            wanted = ids[3:].split(',') if ids.startswith('in:') else [ids]
+            images = [i for i in images if i['id'] in wanted]
+        if 'marker' in filters:
+            images = [i for i in images if i['id'] > filters['marker']]
+        limit = int(filters.get('limit', 25))
+        page = images[:limit]
+        body = {'images': [self._public(i) for i in page],
+                'first': '/v2/images', 'schema': '/v2/schemas/images'}
+        if len(images) > limit:
+            rest = [(k, v) for k, v in params if k != 'marker']
+            body['next'] = '/v2/images?' + parse.urlencode(
+                rest + [('marker', page[-1]['id'])])
+        return webob.Response(json_body=body)
+
+
+def request(path, method='GET', project='p1', roles=('member', 'reader'),
+            is_admin=False, body=None, headers=None, anonymous=False):
+    """A webob request carrying a host request context, as Glance's does."""
+    req = webob.Request.blank(path, method=method, headers=headers or {})
+    if body is not None:
+        req.body = body
+    if not anonymous:
+        req.context = oslo_context.RequestContext(
+            user_id='u-' + project, project_id=project, roles=list(roles),
+            is_admin=is_admin)
+    return req

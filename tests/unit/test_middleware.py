@@ -1,0 +1,394 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The filter built by its factory around a small fake image app."""
+
+import json
+import os
+import time
+import uuid
+
+import fixtures
+import testtools
+
+from glance_deactivate import guards
+from glance_deactivate import middleware
+from tests.unit import fakes
+
+ADMIN = dict(project='admin-project', roles=('admin', 'member', 'reader'),
+             is_admin=True)
+OTHER = dict(project='p2')
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+class FilterTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super(FilterTestCase, self).setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.policy_file = os.path.join(self.tmp, 'policy.yaml')
+        with open(self.policy_file, 'w') as f:
+            f.write('{}\n')
+        self.app = fakes.FakeImageApp()
+        self.filter = self.build()
+
+    def build(self, **settings):
+        conf = {
+            'oslo_config_project': 'glance_deactivate_unit_tests',
+            'connection': 'sqlite:///%s/state.sqlite' % self.tmp,
+            'policy_file': self.policy_file,
+        }
+        conf.update(settings)
+        return middleware.filter_factory({}, **conf)(self.app)
+
+    def call(self, path, **kwargs):
+        return fakes.request(path, **kwargs).get_response(self.filter)
+
+    def action(self, image_id, action='deactivate', **kwargs):
+        return self.call('/v2/images/%s/actions/%s' % (image_id, action),
+                         method='POST', **kwargs)
+
+    def deactivated(self, **image):
+        image_id = self.app.add(new_id(), **image)
+        self.assertEqual(204, self.action(image_id, **ADMIN).status_int)
+        return image_id
+
+
+class TestPassThrough(FilterTestCase):
+
+    def test_unrelated_request_reaches_app_untouched(self):
+        resp = self.call('/versions')
+        self.assertEqual(200, resp.status_int)
+        self.assertEqual([('GET', '/versions', '')], self.app.seen)
+
+    def test_download_of_active_image_is_streamed(self):
+        image_id = self.app.add(new_id(), data=b'0123456789')
+        resp = self.call('/v2/images/%s/file' % image_id)
+        self.assertEqual(200, resp.status_int)
+        body = self.app.bodies[-1]
+        self.assertIs(body, resp.app_iter)
+        self.assertEqual(0, body.read)
+        self.assertEqual(b'0123456789', resp.body)
+
+    def test_show_of_active_image_passes_bytes_unchanged(self):
+        image_id = self.app.add(new_id())
+        resp = self.call('/v2/images/%s' % image_id)
+        self.assertEqual('active', resp.json['status'])
+        self.assertIn('direct_url', resp.json)
+
+
+class TestActions(FilterTestCase):
+
+    def test_deactivate_and_reactivate(self):
+        image_id = self.app.add(new_id())
+        resp = self.action(image_id)
+        self.assertEqual(204, resp.status_int)
+        self.assertEqual('deactivated',
+                         self.call('/v2/images/%s' % image_id).json['status'])
+        record = self.filter.store.get(image_id)
+        self.assertEqual('u-p1', record.user_id)
+        self.assertEqual('p1', record.project_id)
+        self.assertFalse(record.by_admin)
+        self.assertEqual(204, self.action(image_id, 'reactivate').status_int)
+        self.assertEqual('active',
+                         self.call('/v2/images/%s' % image_id).json['status'])
+        self.assertIsNone(self.filter.store.get(image_id))
+
+    def test_repeated_actions_are_no_ops(self):
+        image_id = self.app.add(new_id())
+        self.assertEqual(204, self.action(image_id, 'reactivate').status_int)
+        self.assertIsNone(self.filter.store.get(image_id))
+        self.assertEqual(204, self.action(image_id).status_int)
+        self.assertEqual(204, self.action(image_id).status_int)
+        self.assertEqual(1, self.filter.store.count())
+
+    def test_wrong_status(self):
+        image_id = self.app.add(new_id(), status='queued')
+        resp = self.action(image_id)
+        self.assertEqual(403, resp.status_int)
+        self.assertIn("Not allowed to deactivate image in status 'queued'",
+                      resp.text)
+        resp = self.action(image_id, 'reactivate')
+        self.assertEqual(403, resp.status_int)
+        self.assertIn("Not allowed to reactivate image in status 'queued'",
+                      resp.text)
+        self.assertEqual(0, self.filter.store.count())
+
+    def test_invisible_image_is_404_not_403(self):
+        image_id = self.app.add(new_id(), owner='p1')
+        for action in ('deactivate', 'reactivate'):
+            resp = self.action(image_id, action, **OTHER)
+            self.assertEqual(404, resp.status_int)
+            self.assertIn('No image found with ID %s' % image_id, resp.text)
+        missing = new_id()
+        resp = self.action(missing, **OTHER)
+        self.assertEqual(404, resp.status_int)
+        self.assertIn('No image found with ID %s' % missing, resp.text)
+
+    def test_policy_denial_is_403(self):
+        image_id = self.app.add(new_id(), owner='p1', visibility='public')
+        resp = self.action(image_id, **OTHER)
+        self.assertEqual(403, resp.status_int)
+        self.assertIn('You are not authorized to complete deactivate action.',
+                      resp.text)
+        resp = self.action(image_id, roles=('reader',))
+        self.assertEqual(403, resp.status_int)
+        self.assertEqual(0, self.filter.store.count())
+
+    def test_admin_of_another_project_may_deactivate(self):
+        image_id = self.app.add(new_id(), owner='p1')
+        resp = self.action(image_id, **ADMIN)
+        self.assertEqual(204, resp.status_int)
+        self.assertTrue(self.filter.store.get(image_id).by_admin)
+
+    def test_body_is_rejected_before_anything_else(self):
+        for body in (b'{}', b'{"x": 1}', b'garbage'):
+            resp = self.action(new_id(), body=body)
+            self.assertEqual(400, resp.status_int)
+            self.assertIn('A body is not expected with this request.',
+                          resp.text)
+        self.assertEqual([], self.app.seen)
+
+    def test_json_content_type_without_body_is_fine(self):
+        image_id = self.app.add(new_id())
+        resp = self.action(image_id,
+                           headers={'Content-Type': 'application/json'})
+        self.assertEqual(204, resp.status_int)
+
+    def test_other_methods_get_405(self):
+        image_id = self.app.add(new_id())
+        for method in ('GET', 'PUT', 'DELETE', 'PATCH', 'HEAD'):
+            resp = self.call('/v2/images/%s/actions/deactivate' % image_id,
+                             method=method)
+            self.assertEqual(405, resp.status_int, method)
+            self.assertEqual('POST', resp.headers['Allow'])
+        self.assertEqual([], self.app.seen)
+
+    def test_anonymous_caller_is_refused(self):
+        image_id = self.app.add(new_id(), visibility='public')
+        resp = self.action(image_id, anonymous=True)
+        self.assertEqual(403, resp.status_int)
+        self.assertEqual(0, self.filter.store.count())
+
+
+class TestDeactivatedImage(FilterTestCase):
+
+    def test_member_download_refused_with_glance_message(self):
+        image_id = self.deactivated()
+        for path in ('/v2/images/%s/file', '/v2/images/%s/file/',
+                     '//v2//images/%s//file', '/v2/images/%s/file?x=1'):
+            resp = self.call(path % image_id,
+                             headers={'Range': 'bytes=0-1'})
+            self.assertEqual(403, resp.status_int, path)
+            self.assertIn(guards.MSG_DOWNLOAD, resp.text)
+        resp = self.call('/v2/images/%s/file' % image_id.upper())
+        self.assertEqual(404, resp.status_int)
+        self.assertEqual([], self.app.bodies)
+
+    def test_admin_download_streams_exact_bytes(self):
+        image_id = self.deactivated(data=b'secret-bytes')
+        resp = self.call('/v2/images/%s/file' % image_id, **ADMIN)
+        self.assertEqual(200, resp.status_int)
+        self.assertIs(self.app.bodies[-1], resp.app_iter)
+        self.assertEqual(b'secret-bytes', resp.body)
+
+    def test_invisible_deactivated_image_download_is_404(self):
+        image_id = self.deactivated(owner='p1')
+        resp = self.call('/v2/images/%s/file' % image_id, **OTHER)
+        self.assertEqual(404, resp.status_int)
+        self.assertIn('No image found with ID %s' % image_id, resp.text)
+
+    def test_writes_and_copies_are_refused(self):
+        image_id = self.deactivated()
+        cases = [('PUT', '/file', 409, guards.MSG_UPLOAD),
+                 ('PUT', '/stage', 409, guards.MSG_STAGE),
+                 ('POST', '/import', 409, guards.MSG_COPY),
+                 ('POST', '/locations', 409, guards.MSG_ADD_LOCATION)]
+        for method, suffix, status, message in cases:
+            resp = self.call('/v2/images/%s%s' % (image_id, suffix),
+                             method=method, body=b'xx')
+            self.assertEqual(status, resp.status_int, suffix)
+            self.assertIn(message, resp.text)
+        resp = self.call('/v2/cache/%s' % image_id, method='PUT', **ADMIN)
+        self.assertEqual(400, resp.status_int)
+        self.assertIn(guards.MSG_CACHE, resp.text)
+        resp = self.call('/v2/images/%s/locations' % image_id)
+        self.assertEqual(403, resp.status_int)
+
+    def test_show_and_patch_overlay_status_and_hide_locations(self):
+        image_id = self.deactivated()
+        for method in ('GET', 'PATCH'):
+            resp = self.call('/v2/images/%s' % image_id, method=method)
+            self.assertEqual('deactivated', resp.json['status'])
+            self.assertEqual([], resp.json['locations'])
+            self.assertNotIn('direct_url', resp.json)
+            self.assertEqual(len(resp.body), resp.content_length)
+        resp = self.call('/v2/images/%s' % image_id, **ADMIN)
+        self.assertEqual('deactivated', resp.json['status'])
+        self.assertEqual(1, len(resp.json['locations']))
+        self.assertIn('direct_url', resp.json)
+
+    def test_store_status_other_than_active_wins(self):
+        image_id = self.deactivated()
+        self.app.images[image_id]['status'] = 'pending_delete'
+        resp = self.call('/v2/images/%s' % image_id)
+        self.assertEqual('pending_delete', resp.json['status'])
+
+    def test_delete_clears_the_record(self):
+        image_id = self.deactivated()
+        resp = self.call('/v2/images/%s' % image_id, method='DELETE')
+        self.assertEqual(204, resp.status_int)
+        self.assertIsNone(self.filter.store.get(image_id))
+
+    def test_create_clears_a_stale_record(self):
+        image_id = new_id()
+        self.filter.store.add(image_id)
+        resp = self.call('/v2/images', method='POST',
+                         body=json.dumps({'id': image_id}).encode())
+        self.assertEqual(201, resp.status_int)
+        self.assertIsNone(self.filter.store.get(image_id))
+
+    def test_policy_file_edit_applies_without_restart(self):
+        image_id = self.deactivated()
+        path = '/v2/images/%s/file' % image_id
+        self.assertEqual(403, self.call(path).status_int)
+        time.sleep(0.01)
+        with open(self.policy_file, 'w') as f:
+            f.write('"image_deactivation:download_deactivated": '
+                    '"project_id:%(project_id)s"\n')
+        os.utime(self.policy_file, (time.time() + 5, time.time() + 5))
+        self.assertEqual(200, self.call(path).status_int)
+
+
+class TestListing(FilterTestCase):
+
+    def setUp(self):
+        super(TestListing, self).setUp()
+        ids = sorted(new_id() for _ in range(10))
+        for image_id in ids:
+            self.app.add(image_id)
+        self.deactivated_ids = ids[1::3]
+        for image_id in self.deactivated_ids:
+            self.assertEqual(204, self.action(image_id).status_int)
+        self.ids = ids
+
+    def list_all(self, query):
+        images, url = [], '/v2/images?' + query
+        for _ in range(20):
+            resp = self.call(url)
+            self.assertEqual(200, resp.status_int)
+            images.extend(resp.json['images'])
+            url = resp.json.get('next')
+            if not url:
+                return images
+        self.fail('paging never ended')
+
+    def test_plain_listing_shows_deactivated_status(self):
+        images = self.list_all('limit=4')
+        self.assertEqual(self.ids, [i['id'] for i in images])
+        status = {i['id']: i['status'] for i in images}
+        for image_id in self.ids:
+            expected = ('deactivated' if image_id in self.deactivated_ids
+                        else 'active')
+            self.assertEqual(expected, status[image_id])
+
+    def test_status_deactivated(self):
+        images = self.list_all('status=deactivated')
+        self.assertEqual(self.deactivated_ids, [i['id'] for i in images])
+        self.assertEqual({'deactivated'}, {i['status'] for i in images})
+        self.assertEqual({0}, {len(i['locations']) for i in images})
+
+    def test_status_deactivated_paged(self):
+        resp = self.call('/v2/images?status=deactivated&limit=2')
+        self.assertEqual(self.deactivated_ids[:2],
+                         [i['id'] for i in resp.json['images']])
+        self.assertIn('status=deactivated', resp.json['next'])
+        self.assertNotIn('id=in', resp.json['next'])
+        self.assertEqual('/v2/images?status=deactivated&limit=2',
+                         resp.json['first'])
+        images = self.list_all('status=deactivated&limit=2')
+        self.assertEqual(self.deactivated_ids, [i['id'] for i in images])
+
+    def test_status_active_excludes_deactivated_and_fills_pages(self):
+        resp = self.call('/v2/images?status=active&limit=3')
+        self.assertEqual(3, len(resp.json['images']))
+        images = self.list_all('status=active&limit=3')
+        active = [i for i in self.ids if i not in self.deactivated_ids]
+        self.assertEqual(active, [i['id'] for i in images])
+        self.assertEqual({'active'}, {i['status'] for i in images})
+
+    def test_status_in_both(self):
+        images = self.list_all('status=in:active,deactivated&limit=4')
+        self.assertEqual(self.ids, [i['id'] for i in images])
+
+    def test_no_deactivated_images_lists_nothing(self):
+        for image_id in self.deactivated_ids:
+            self.action(image_id, 'reactivate')
+        self.assertEqual([], self.list_all('status=deactivated'))
+
+
+class TestSchema(FilterTestCase):
+
+    def test_older_store_schema_gets_deactivated(self):
+        resp = self.call('/v2/schemas/image')
+        self.assertIn('deactivated',
+                      resp.json['properties']['status']['enum'])
+        resp = self.call('/v2/schemas/images')
+        enum = resp.json['properties']['images']['items']['properties'][
+            'status']['enum']
+        self.assertIn('deactivated', enum)
+
+    def test_schema_that_has_it_is_unchanged(self):
+        self.app.schema_statuses.append('deactivated')
+        resp = self.call('/v2/schemas/image')
+        self.assertEqual(
+            1, resp.json['properties']['status']['enum'].count('deactivated'))
+
+
+class TestFaults(FilterTestCase):
+
+    def closed_db(self, **settings):
+        return self.build(
+            connection='postgresql+psycopg2://nobody@127.0.0.1:1/none',
+            max_retries=0, **settings)
+
+    def test_fail_closed(self):
+        image_id = self.app.add(new_id())
+        flt = self.closed_db()
+        for path, method in (('/v2/images/%s/file', 'GET'),
+                             ('/v2/images/%s', 'GET'),
+                             ('/v2/images?status=active', 'GET')):
+            resp = fakes.request(path.replace('%s', image_id),
+                                 method=method).get_response(flt)
+            self.assertEqual(503, resp.status_int, path)
+            self.assertIn('database is unavailable', resp.text)
+        self.assertEqual([], self.app.bodies)
+        resp = fakes.request('/versions').get_response(flt)
+        self.assertEqual(200, resp.status_int)
+
+    def test_fail_open(self):
+        image_id = self.app.add(new_id())
+        flt = self.closed_db(fail_open='true')
+        resp = fakes.request('/v2/images/%s/file' % image_id).get_response(
+            flt)
+        self.assertEqual(200, resp.status_int)
+        resp = fakes.request('/v2/images/%s/actions/deactivate' % image_id,
+                             method='POST').get_response(flt)
+        self.assertEqual(503, resp.status_int)
+
+    def test_bad_stanza_value_fails_at_start(self):
+        self.assertRaises(ValueError, self.build, fail_open='maybe')
