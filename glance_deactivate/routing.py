@@ -84,5 +84,7 @@ def match(mapper, environ):
     if not path.startswith('/v2/') and not path.startswith('//'):
         return None
     method_only = {'REQUEST_METHOD': environ.get('REQUEST_METHOD', 'GET')}
-    result, _route = mapper.routematch(normalize_path(path), method_only)
-    return result
+    matched = mapper.routematch(normalize_path(path), method_only)
+    if matched is None:
+        return None
+    return matched[0]

@@ -75,6 +75,14 @@ class TestPassThrough(FilterTestCase):
         self.assertEqual(200, resp.status_int)
         self.assertEqual([('GET', '/versions', '')], self.app.seen)
 
+    def test_unrouted_v2_request_reaches_app(self):
+        image_id = self.deactivated()
+        for path in ('/v2/images/%s/members' % image_id,
+                     '/v2/images/%s/tags/x' % image_id, '/v2/tasks', '/v2'):
+            resp = self.call(path, method='PUT')
+            self.assertIn(('PUT', path, ''), self.app.seen)
+            self.assertIn(resp.status_int, (200, 204), path)
+
     def test_download_of_active_image_is_streamed(self):
         image_id = self.app.add(new_id(), data=b'0123456789')
         resp = self.call('/v2/images/%s/file' % image_id)
