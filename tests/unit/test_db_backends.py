@@ -1,0 +1,257 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+
+"""The state store and its migrations on real MySQL/MariaDB and PostgreSQL.
+
+These are oslo.db "opportunistic" tests: they connect as the conventional
+user ``openstack_citest`` (password ``openstack_citest``) to
+``mysql+pymysql://...@localhost/`` and
+``postgresql+psycopg2://...@localhost/postgres``, create a randomly named
+database per test process and drop it afterwards.  Prepare a machine with
+``tools/setup-test-databases.sh`` (as root).  A missing server or user
+skips the tests, except under CI (``CI=true``), where it fails them.
+
+The store is built from the provisioned database's URL with
+``DeactivationStore.from_url``, exactly as in production: each store owns
+its enginefacade context, so there is no global one to swap.  The same
+models-vs-migrations check also runs on a SQLite file.
+"""
+
+import logging
+import os
+import threading
+from unittest import mock
+
+import fixtures
+from oslo_db.sqlalchemy import test_fixtures
+from oslo_db.sqlalchemy import test_migrations
+import sqlalchemy as sa
+from sqlalchemy import orm
+import testtools
+
+from glance_deactivate.db import migration
+from glance_deactivate.db import models
+from glance_deactivate import store
+
+UUID = '5b1dfb3e-4a3b-4c2e-9d6f-0a6c1b2d3e4f'
+UPPER_UUID = UUID.upper()
+
+# Under CI an unavailable database is a failure, not a skip.
+SKIP_ON_UNAVAILABLE_DB = os.environ.get('CI') != 'true'
+
+load_tests = test_fixtures.optimize_module_test_loader()
+
+
+class _BackendTestCase(test_fixtures.OpportunisticDBTestMixin,
+                       testtools.TestCase):
+    """A test on a freshly provisioned (empty) database."""
+
+    SKIP_ON_UNAVAILABLE_DB = SKIP_ON_UNAVAILABLE_DB
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        self.engine = self._db_default.engine
+        self.url = self.engine.url.render_as_string(hide_password=False)
+
+    def make_store(self, **overrides):
+        overrides.setdefault('max_retries', 0)
+        state_store = store.DeactivationStore.from_url(self.url, **overrides)
+        self.addCleanup(state_store.dispose)
+        return state_store
+
+
+class _StoreBehaviour(object):
+    """Store behaviour every backend must show."""
+
+    def setUp(self):
+        super().setUp()
+        self.store = self.make_store()
+        self.store.ensure_schema()
+
+    def test_upper_case_id_is_found(self):
+        self.assertTrue(self.store.add(UPPER_UUID, user_id='u',
+                                       project_id='p', by_admin=True))
+        for variant in (UUID, UPPER_UUID, ' %s ' % UUID.title()):
+            record = self.store.get(variant)
+            self.assertIsNotNone(record, variant)
+            self.assertEqual(UUID, record.image_id)
+        self.assertEqual({UUID}, self.store.deactivated_among(
+            [UPPER_UUID, UUID.title(), 'other']))
+        self.assertEqual([UUID], self.store.list_ids())
+        self.assertFalse(self.store.add(UUID))
+        self.assertTrue(self.store.remove(UUID.title()))
+        self.assertIsNone(self.store.get(UPPER_UUID))
+
+    def test_rows_are_stored_lower_case(self):
+        self.store.add(UPPER_UUID)
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(
+                models.ImageDeactivation.image_id)).all()
+        self.assertEqual([(UUID,)], rows)
+
+    def test_record_round_trip(self):
+        self.store.add(UUID, user_id='user-1', project_id='project-1',
+                       by_admin=True)
+        self.store.add('other')
+        record = self.store.get(UUID)
+        self.assertEqual(('user-1', 'project-1', True),
+                         (record.user_id, record.project_id,
+                          record.by_admin))
+        self.assertIsNotNone(record.deactivated_at.tzinfo)
+        self.assertIs(False, self.store.get('other').by_admin)
+        self.assertEqual(2, self.store.count())
+        self.assertEqual([UUID, 'other'], self.store.list_ids())
+        self.assertEqual([UUID], self.store.list_ids(limit=1))
+
+    def test_deactivated_among_in_chunks(self):
+        ids = ['%08d-0000-0000-0000-%012d' % (i, i) for i in range(1200)]
+        chosen = {ids[0], ids[500], ids[1199]}
+        for image_id in chosen:
+            self.store.add(image_id.upper())
+        self.assertEqual(
+            chosen, self.store.deactivated_among(i.upper() for i in ids))
+
+    def test_too_long_id(self):
+        too_long = 'a' * (models.MAX_IMAGE_ID_LENGTH + 1)
+        self.assertRaises(ValueError, self.store.add, too_long)
+        self.assertIsNone(self.store.get(too_long))
+        self.assertEqual(set(), self.store.deactivated_among([too_long]))
+        self.assertTrue(self.store.add(too_long[:-1].upper()))
+        self.assertIsNotNone(self.store.get(too_long[:-1]))
+
+    def test_lost_race_is_answered_as_already_deactivated(self):
+        # The look-up misses, the insert hits the primary key: oslo.db must
+        # recognise this backend's duplicate-key error.
+        self.store.add(UUID, user_id='winner')
+        with mock.patch.object(orm.Session, 'get', autospec=True,
+                               return_value=None):
+            self.assertFalse(self.store.add(UPPER_UUID, user_id='loser'))
+        self.assertEqual('winner', self.store.get(UUID).user_id)
+
+    def test_concurrent_adds(self):
+        workers = 6
+        stores = [self.make_store() for _ in range(workers)]
+        barrier = threading.Barrier(workers)
+        results = []
+
+        def add(state_store):
+            barrier.wait(timeout=30)
+            results.append(state_store.add(UPPER_UUID))
+
+        threads = [threading.Thread(target=add, args=(s,)) for s in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        self.assertEqual([True] + [False] * (workers - 1),
+                         sorted(results, reverse=True))
+        self.assertEqual(1, self.store.count())
+
+    def test_migrations_twice(self):
+        head = migration.head()
+        self.assertEqual(head, migration.upgrade(self.engine))
+        self.assertEqual(head, migration.upgrade(self.url))
+        self.assertEqual(head, migration.version(self.engine))
+        self.assertEqual(head, migration.version(self.url))
+        tables = set(sa.inspect(self.engine).get_table_names())
+        self.assertIn(models.TABLE_NAME, tables)
+        self.assertIn(migration.VERSION_TABLE, tables)
+        self.assertNotIn('alembic_version', tables)
+
+    def test_store_survives_dropped_connections(self):
+        self.store.add(UUID)
+        # The server drops the store's pooled connection (as a database
+        # restart or a proxy timeout would); the next call reconnects.
+        with self.engine.connect() as conn:
+            killed = self.kill_other_connections(conn)
+        self.assertGreater(killed, 0)
+        self.assertEqual([UUID], self.store.list_ids())
+        self.assertTrue(self.store.remove(UUID))
+
+
+class MySQLStoreTest(_StoreBehaviour, _BackendTestCase):
+    FIXTURE = test_fixtures.MySQLOpportunisticFixture
+
+    def kill_other_connections(self, conn):
+        ids = conn.execute(sa.text(
+            'SELECT id FROM information_schema.processlist '
+            'WHERE db = DATABASE() AND id <> CONNECTION_ID()')).scalars()
+        killed = 0
+        for connection_id in list(ids):
+            conn.execute(sa.text('KILL %d' % connection_id))
+            killed += 1
+        return killed
+
+
+class PostgreSQLStoreTest(_StoreBehaviour, _BackendTestCase):
+    FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
+
+    def kill_other_connections(self, conn):
+        return len(conn.execute(sa.text(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity '
+            'WHERE datname = current_database() '
+            'AND pid <> pg_backend_pid()')).all())
+
+
+class _MigrationsOnEmptyDatabase(object):
+
+    def test_version_of_an_empty_database(self):
+        self.assertIsNone(migration.version(self.engine))
+        self.assertIsNone(migration.version(self.url))
+
+    def test_upgrade_from_nothing_twice(self):
+        self.assertEqual(migration.head(), migration.upgrade(self.url))
+        self.assertEqual(migration.head(), migration.upgrade(self.url))
+        state_store = self.make_store()
+        self.assertTrue(state_store.add(UPPER_UUID))
+
+
+class _ModelsMigrationsSync(test_migrations.ModelsMigrationsSync):
+    """The models and the migrations describe the same schema."""
+
+    def db_sync(self, engine):
+        migration.upgrade(engine)
+
+    def get_engine(self):
+        return self.engine
+
+    def get_metadata(self):
+        return models.Base.metadata
+
+    def include_object(self, object_, name, type_, reflected, compare_to):
+        # Alembic knows only its default version table by name.
+        return not (type_ == 'table' and name == migration.VERSION_TABLE)
+
+
+class MySQLMigrationsTest(_MigrationsOnEmptyDatabase, _ModelsMigrationsSync,
+                          _BackendTestCase):
+    FIXTURE = test_fixtures.MySQLOpportunisticFixture
+
+
+class PostgreSQLMigrationsTest(_MigrationsOnEmptyDatabase,
+                               _ModelsMigrationsSync, _BackendTestCase):
+    FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
+
+
+class SQLiteMigrationsTest(_ModelsMigrationsSync, testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        tmp = self.useFixture(fixtures.TempDir()).path
+        self.engine = sa.create_engine(
+            'sqlite:///' + os.path.join(tmp, 'state.sqlite'))
+        self.addCleanup(self.engine.dispose)

@@ -1,0 +1,446 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+
+"""Unit tests of glance_deactivate.store on a SQLite file."""
+
+import datetime
+import logging
+import multiprocessing
+import os
+from unittest import mock
+
+import fixtures
+import hypothesis
+from hypothesis import strategies
+from oslo_config import cfg
+from oslo_db import exception as db_exc
+import sqlalchemy as sa
+from sqlalchemy import orm
+import testtools
+
+from glance_deactivate.db import migration
+from glance_deactivate import opts
+from glance_deactivate import store
+
+UUID = '5b1dfb3e-4a3b-4c2e-9d6f-0a6c1b2d3e4f'
+UPPER_UUID = UUID.upper()
+
+CLOSED_PORT_URLS = (
+    'postgresql+psycopg2://x:secret@127.0.0.1:1/x',
+    'mysql+pymysql://x:secret@127.0.0.1:1/x',
+)
+
+
+def _add_in_child(url, image_id, barrier, results):
+    state_store = store.DeactivationStore.from_url(url, max_retries=0)
+    barrier.wait(timeout=30)
+    results.put(state_store.add(image_id, user_id=str(os.getpid())))
+    state_store.dispose()
+
+
+class StatementCounter(fixtures.Fixture):
+    """Counts the SQL statements that touch the image_deactivations table."""
+
+    def _setUp(self):
+        self.statements = []
+        sa.event.listen(sa.engine.Engine, 'before_cursor_execute',
+                        self._record)
+        self.addCleanup(sa.event.remove, sa.engine.Engine,
+                        'before_cursor_execute', self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context,
+                executemany):
+        if 'image_deactivations' in statement:
+            self.statements.append(statement)
+
+
+class TestCase(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+
+
+class SQLiteStoreTest(TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.url = 'sqlite:///' + os.path.join(self.tmp, 'state',
+                                               'deactivations.sqlite')
+        self.store = self.make_store(self.url)
+
+    def make_store(self, url, **overrides):
+        overrides.setdefault('max_retries', 0)
+        state_store = store.DeactivationStore.from_url(url, **overrides)
+        self.addCleanup(state_store.dispose)
+        return state_store
+
+    def test_empty(self):
+        self.assertIsNone(self.store.get(UUID))
+        self.assertEqual(0, self.store.count())
+        self.assertEqual([], self.store.list_ids())
+        self.assertEqual(set(), self.store.deactivated_among([UUID]))
+        self.assertFalse(self.store.remove(UUID))
+
+    def test_auto_create_schema_makes_directory_and_schema(self):
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, 'state')))
+        self.assertEqual(0, self.store.count())
+        self.assertTrue(os.path.isfile(
+            os.path.join(self.tmp, 'state', 'deactivations.sqlite')))
+        self.assertEqual(migration.head(), migration.version(self.url))
+
+    def test_ensure_schema_twice(self):
+        self.store.ensure_schema()
+        self.store.ensure_schema()
+        self.assertEqual(migration.head(), migration.version(self.url))
+        self.assertTrue(self.store.add(UUID))
+        self.store.ensure_schema()
+        self.assertEqual([UUID], self.store.list_ids())
+
+    def test_add_get_remove(self):
+        before = datetime.datetime.now(datetime.timezone.utc).replace(
+            microsecond=0)
+        self.assertTrue(self.store.add(UUID, user_id='user-1',
+                                       project_id='project-1',
+                                       by_admin=True))
+        after = datetime.datetime.now(datetime.timezone.utc)
+        record = self.store.get(UUID)
+        self.assertIsInstance(record, store.DeactivationRecord)
+        self.assertEqual(UUID, record.image_id)
+        self.assertEqual('user-1', record.user_id)
+        self.assertEqual('project-1', record.project_id)
+        self.assertIs(True, record.by_admin)
+        self.assertEqual(datetime.timezone.utc, record.deactivated_at.tzinfo)
+        self.assertEqual(0, record.deactivated_at.microsecond)
+        self.assertTrue(before <= record.deactivated_at <= after)
+        self.assertEqual(1, self.store.count())
+        self.assertEqual([UUID], self.store.list_ids())
+
+        self.assertTrue(self.store.remove(UUID))
+        self.assertIsNone(self.store.get(UUID))
+        self.assertFalse(self.store.remove(UUID))
+        self.assertEqual(0, self.store.count())
+
+    def test_defaults_of_optional_fields(self):
+        self.assertTrue(self.store.add(UUID))
+        record = self.store.get(UUID)
+        self.assertIsNone(record.user_id)
+        self.assertIsNone(record.project_id)
+        self.assertIs(False, record.by_admin)
+
+    def test_add_is_idempotent_and_keeps_the_first_record(self):
+        self.assertTrue(self.store.add(UUID, user_id='first'))
+        self.assertFalse(self.store.add(UUID, user_id='second'))
+        self.assertFalse(self.store.add(UPPER_UUID, user_id='third'))
+        self.assertEqual('first', self.store.get(UUID).user_id)
+        self.assertEqual(1, self.store.count())
+
+    def test_add_lost_race_is_not_an_error(self):
+        # Another process inserts between our look-up and our insert: the
+        # look-up finds nothing, the insert hits the primary key.
+        self.assertTrue(self.store.add(UUID, user_id='winner'))
+        with mock.patch.object(orm.Session, 'get', autospec=True,
+                               return_value=None):
+            self.assertFalse(self.store.add(UUID, user_id='loser'))
+        self.assertEqual('winner', self.store.get(UUID).user_id)
+
+    def test_lost_race_logs_no_warning(self):
+        self.store.add(UUID)
+        with mock.patch.object(orm.Session, 'get', autospec=True,
+                               return_value=None):
+            with mock.patch.object(store, 'LOG', autospec=True) as log:
+                self.assertFalse(self.store.add(UUID))
+        self.assertFalse(log.warning.called)
+
+    def test_concurrent_adds_from_processes(self):
+        self.store.ensure_schema()
+        ctx = multiprocessing.get_context('fork')
+        workers = 4
+        barrier = ctx.Barrier(workers)
+        results = ctx.Queue()
+        procs = [ctx.Process(target=_add_in_child,
+                             args=(self.url, UPPER_UUID, barrier, results))
+                 for _ in range(workers)]
+        for proc in procs:
+            proc.start()
+        outcomes = [results.get(timeout=60) for _ in procs]
+        for proc in procs:
+            proc.join(timeout=60)
+            self.assertEqual(0, proc.exitcode)
+        self.assertEqual(1, outcomes.count(True), outcomes)
+        self.assertEqual(workers - 1, outcomes.count(False), outcomes)
+        self.assertEqual([UUID], self.store.list_ids())
+
+    def test_ids_are_canonicalised(self):
+        self.assertTrue(self.store.add('  %s\n' % UPPER_UUID))
+        self.assertEqual(UUID, self.store.get(UUID).image_id)
+        self.assertEqual(UUID, self.store.get(UPPER_UUID).image_id)
+        self.assertEqual(UUID, self.store.get(' %s ' % UUID).image_id)
+        self.assertEqual({UUID},
+                         self.store.deactivated_among([UPPER_UUID, 'other']))
+        self.assertEqual([UUID], self.store.list_ids())
+        self.assertTrue(self.store.remove(UPPER_UUID))
+        self.assertEqual(0, self.store.count())
+
+    def test_rows_are_stored_lower_case(self):
+        self.store.add(UPPER_UUID)
+        engine = sa.create_engine(self.url)
+        self.addCleanup(engine.dispose)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text('SELECT image_id FROM image_deactivations')).all()
+        self.assertEqual([(UUID,)], rows)
+
+    def test_deactivated_among_chunks_in_queries(self):
+        ids = ['%08d-0000-0000-0000-%012d' % (i, i) for i in range(1200)]
+        chosen = [ids[0], ids[499], ids[500], ids[1199]]
+        for image_id in chosen:
+            self.store.add(image_id)
+        self.assertEqual(4, self.store.count())
+        query = [image_id.upper() for image_id in ids]
+        query += ids[:10] + ['x' * 65]
+
+        counter = self.useFixture(StatementCounter())
+        found = self.store.deactivated_among(query)
+
+        self.assertEqual(set(chosen), found)
+        selects = [s for s in counter.statements if ' IN ' in s.upper()]
+        self.assertEqual(3, len(selects), counter.statements)
+        self.assertEqual(selects, counter.statements)
+
+    def test_deactivated_among_nothing_asks_nothing(self):
+        counter = self.useFixture(StatementCounter())
+        self.assertEqual(set(), self.store.deactivated_among([]))
+        self.assertEqual(set(), self.store.deactivated_among(iter(())))
+        self.assertEqual(set(), self.store.deactivated_among(['y' * 65]))
+        self.assertEqual([], counter.statements)
+
+    def test_deactivated_among_rejects_a_single_string(self):
+        self.assertRaises(TypeError, self.store.deactivated_among, UUID)
+
+    def test_list_ids_sorted_with_limit(self):
+        for image_id in ('C', 'a', 'B', 'd'):
+            self.store.add(image_id)
+        self.assertEqual(['a', 'b', 'c', 'd'], self.store.list_ids())
+        self.assertEqual(['a', 'b'], self.store.list_ids(limit=2))
+        self.assertEqual([], self.store.list_ids(limit=0))
+        self.assertRaises(ValueError, self.store.list_ids, limit=-1)
+
+    def test_id_length_limit(self):
+        longest = 'a' * store.MAX_IMAGE_ID_LENGTH
+        too_long = 'a' * (store.MAX_IMAGE_ID_LENGTH + 1)
+        self.assertTrue(self.store.add(longest.upper()))
+        self.assertEqual(longest, self.store.get(longest).image_id)
+
+        self.assertRaises(ValueError, self.store.add, too_long)
+        self.assertIsNone(self.store.get(too_long))
+        self.assertEqual(set(), self.store.deactivated_among([too_long]))
+        self.assertFalse(self.store.remove(too_long))
+        # Padding is stripped before the length is checked.
+        self.assertFalse(self.store.add('  %s  ' % longest))
+
+    def test_empty_id_is_refused(self):
+        self.assertRaises(ValueError, self.store.add, '')
+        self.assertRaises(ValueError, self.store.add, '   ')
+        self.assertIsNone(self.store.get(''))
+
+    def test_owner_ids_too_long_are_refused(self):
+        self.assertRaises(ValueError, self.store.add, UUID,
+                          user_id='u' * 256)
+        self.assertRaises(ValueError, self.store.add, UUID,
+                          project_id='p' * 256)
+        self.assertIsNone(self.store.get(UUID))
+
+    def test_dispose_keeps_the_store_usable(self):
+        self.store.add(UUID)
+        self.store.dispose()
+        self.assertEqual([UUID], self.store.list_ids())
+
+    @hypothesis.settings(max_examples=40, deadline=None)
+    @hypothesis.given(strategies.text(
+        alphabet='abcdefABCDEF0123456789-', min_size=1,
+        max_size=store.MAX_IMAGE_ID_LENGTH))
+    def test_any_case_finds_the_same_record(self, image_id):
+        self.store.add(image_id.swapcase())
+        self.assertEqual(image_id.lower(), self.store.get(image_id).image_id)
+        self.assertEqual({image_id.lower()},
+                         self.store.deactivated_among([image_id.upper()]))
+        self.assertTrue(self.store.remove(image_id.upper()))
+
+
+class ConfigurationTest(TestCase):
+
+    def make_conf(self, **overrides):
+        conf = cfg.ConfigOpts()
+        opts.register_opts(conf)
+        conf(args=[], default_config_files=[], default_config_dirs=[])
+        for name, value in overrides.items():
+            conf.set_override(name, value, group=opts.GROUP)
+        return conf
+
+    def test_store_from_conf(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        conf = self.make_conf(
+            connection='sqlite:///' + os.path.join(tmp, 'x.sqlite'),
+            max_retries=0)
+        state_store = store.DeactivationStore(conf)
+        self.addCleanup(state_store.dispose)
+        self.assertTrue(state_store.add(UUID))
+        self.assertEqual(1, state_store.count())
+
+    def test_stores_with_different_urls_in_one_process(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        stores = [store.DeactivationStore.from_url(
+            'sqlite:///' + os.path.join(tmp, '%d.sqlite' % i))
+            for i in range(3)]
+        for state_store in stores:
+            self.addCleanup(state_store.dispose)
+        stores[1].add(UUID)
+        self.assertEqual([0, 1, 0], [s.count() for s in stores])
+
+    def test_host_database_group_is_ignored(self):
+        # Inside glance-api the global CONF has Glance's own [database];
+        # the store must use [image_deactivation] only.
+        tmp = self.useFixture(fixtures.TempDir()).path
+        self.useFixture(fixtures.MonkeyPatch(
+            'oslo_config.cfg.CONF', cfg.ConfigOpts()))
+        from oslo_db import options as db_options
+        cfg.CONF.register_opts(db_options.database_opts, 'database')
+        cfg.CONF.set_override('connection', 'mysql+pymysql://glance@x/glance',
+                              group='database')
+        cfg.CONF.set_override('max_retries', 99, group='database')
+        state_store = store.DeactivationStore.from_url(
+            'sqlite:///' + os.path.join(tmp, 'x.sqlite'), max_retries=0)
+        self.addCleanup(state_store.dispose)
+        self.assertTrue(state_store.add(UUID))
+
+    def test_unset_connection(self):
+        self.assertRaises(ValueError, store.DeactivationStore,
+                          self.make_conf(connection=''))
+
+    def test_malformed_connection(self):
+        self.assertRaises(ValueError, store.DeactivationStore.from_url,
+                          'not a url')
+
+    def test_unknown_override(self):
+        self.assertRaises(cfg.NoSuchOptError,
+                          store.DeactivationStore.from_url, 'sqlite://',
+                          no_such_option=1)
+
+    def test_repr_hides_password(self):
+        state_store = store.DeactivationStore.from_url(
+            'mysql+pymysql://user:secret@db.example.org/glance')
+        self.assertNotIn('secret', repr(state_store))
+
+
+class UnavailableTest(TestCase):
+
+    def assertUnavailable(self, state_store, secret=None):
+        calls = [
+            ('get', (UUID,)),
+            ('deactivated_among', ([UUID, 'other'],)),
+            ('list_ids', ()),
+            ('count', ()),
+            ('add', (UUID,)),
+            ('remove', (UUID,)),
+            ('ensure_schema', ()),
+        ]
+        for name, args in calls:
+            exc = self.assertRaises(store.StoreUnavailable,
+                                    getattr(state_store, name), *args)
+            self.assertIsNotNone(exc.__cause__, name)
+            self.assertIsInstance(
+                exc.__cause__,
+                (db_exc.DBError, sa.exc.SQLAlchemyError, OSError), name)
+            self.assertNotIsInstance(exc, sa.exc.SQLAlchemyError)
+            self.assertEqual(1, len(str(exc).splitlines()), str(exc))
+            if secret:
+                self.assertNotIn(secret, str(exc))
+
+    def test_closed_port(self):
+        for url in CLOSED_PORT_URLS:
+            state_store = store.DeactivationStore.from_url(url,
+                                                           max_retries=0)
+            self.addCleanup(state_store.dispose)
+            self.assertUnavailable(state_store, secret='secret')
+
+    def test_closed_port_retries_once_then_fails_fast(self):
+        # oslo.db retries the first connection (MySQL's "can't connect" is
+        # recognised as retryable); later calls do not wait again.
+        sleeps = []
+        self.useFixture(fixtures.MonkeyPatch(
+            'oslo_db.sqlalchemy.engines.time.sleep', sleeps.append))
+        state_store = store.DeactivationStore.from_url(
+            CLOSED_PORT_URLS[1], max_retries=3, retry_interval=7)
+        self.addCleanup(state_store.dispose)
+        self.assertRaises(store.StoreUnavailable, state_store.count)
+        self.assertEqual([7, 7, 7], sleeps)
+        self.assertRaises(store.StoreUnavailable, state_store.count)
+        self.assertRaises(store.StoreUnavailable, state_store.get, UUID)
+        self.assertEqual([7, 7, 7], sleeps)
+
+    def test_sqlite_directory_cannot_be_created(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        blocker = os.path.join(tmp, 'not-a-directory')
+        with open(blocker, 'w') as f:
+            f.write('x')
+        url = 'sqlite:///' + os.path.join(blocker, 'sub', 'x.sqlite')
+        state_store = store.DeactivationStore.from_url(url, max_retries=0)
+        self.addCleanup(state_store.dispose)
+        self.assertUnavailable(state_store)
+
+    def test_sqlite_file_cannot_be_opened(self):
+        # The database "file" is a directory: SQLite cannot open it.
+        tmp = self.useFixture(fixtures.TempDir()).path
+        path = os.path.join(tmp, 'x.sqlite')
+        os.mkdir(path)
+        state_store = store.DeactivationStore.from_url('sqlite:///' + path,
+                                                       max_retries=0)
+        self.addCleanup(state_store.dispose)
+        self.assertUnavailable(state_store)
+
+    def test_sqlite_recovers_when_the_directory_appears(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        blocker = os.path.join(tmp, 'state')
+        with open(blocker, 'w') as f:
+            f.write('x')
+        state_store = store.DeactivationStore.from_url(
+            'sqlite:///' + os.path.join(blocker, 'x.sqlite'), max_retries=0)
+        self.addCleanup(state_store.dispose)
+        self.assertRaises(store.StoreUnavailable, state_store.count)
+        os.unlink(blocker)
+        self.assertEqual(0, state_store.count())
+        self.assertTrue(state_store.add(UUID))
+
+    def test_missing_schema(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        state_store = store.DeactivationStore.from_url(
+            'sqlite:///' + os.path.join(tmp, 'x.sqlite'), max_retries=0,
+            auto_create_schema=False)
+        self.addCleanup(state_store.dispose)
+        exc = self.assertRaises(store.StoreUnavailable, state_store.get, UUID)
+        self.assertIn('image_deactivations', str(exc))
+        state_store.ensure_schema()
+        self.assertIsNone(state_store.get(UUID))
+
+    def test_unavailability_is_logged_once(self):
+        state_store = store.DeactivationStore.from_url(CLOSED_PORT_URLS[0],
+                                                       max_retries=0)
+        self.addCleanup(state_store.dispose)
+        with mock.patch.object(store, 'LOG', autospec=True) as log:
+            for _ in range(3):
+                self.assertRaises(store.StoreUnavailable, state_store.count)
+        self.assertEqual(1, log.warning.call_count)
