@@ -100,6 +100,15 @@ IMPORT_CONF = """\
 image_import_plugins = []
 """
 
+# Read by gunicorn's master before it forks the workers.  Glance starts its
+# thread pools on first use; importing concurrent.futures.thread there makes
+# Python refuse ("can't register atexit after shutdown") in a gunicorn
+# worker, which turns image sharing into a 500.  Importing it in the master
+# first avoids that.
+GUNICORN_CONF = """\
+import concurrent.futures.thread  # noqa: F401
+"""
+
 FILTER_STANZA = """
 [filter:deactivate]
 use = egg:glance-deactivate#deactivate
@@ -146,23 +155,34 @@ def _glance_paste_file():
                        'glance-api-paste.ini under %s' % sys.prefix)
 
 
-def build_paste(mode, caching=False, keystone=False, filter_extra=''):
+def flavor_of(caching=False, noauth=False):
+    """The Glance paste flavor a server uses."""
+    if noauth:
+        return 'caching' if caching else 'default'
+    return 'keystone+caching' if caching else 'keystone'
+
+
+def build_paste(mode, caching=False, keystone=False, filter_extra='',
+                noauth=False):
     """Return Glance's paste file text with the pipeline for ``mode``.
 
     The pipeline is written under the ``keystone`` flavor (or
-    ``keystone+caching``), with ``authtoken`` dropped unless ``keystone``.
+    ``keystone+caching``), with ``authtoken`` dropped unless ``keystone``;
+    with ``noauth`` under Glance's ``default`` (or ``caching``) flavor, whose
+    ``unauthenticated-context`` makes every caller an admin.
     """
     with open(_glance_paste_file()) as src:
         text = src.read()
-    head = 'keystone+caching = ' if caching else 'keystone = '
+    head = flavor_of(caching, noauth) + ' = '
+    context = 'unauthenticated-context' if noauth else 'context'
     lines = []
     for line in text.splitlines():
         if line.startswith(head):
             names = line[len(head):].split()
-            if not keystone:
+            if not keystone and 'authtoken' in names:
                 names.remove('authtoken')
             if mode == 'filter':
-                names.insert(names.index('context') + 1, 'deactivate')
+                names.insert(names.index(context) + 1, 'deactivate')
             line = head + ' '.join(names)
         lines.append(line)
     text = '\n'.join(lines) + '\n'
@@ -186,13 +206,15 @@ class GlanceServer(object):
     :param keystone: keep keystonemiddleware ``auth_token`` in the pipeline;
         ``keystone_conf`` is then appended to glance-api.conf.
     :param policy: extra policy.yaml text appended to the mode's rules.
+    :param noauth: Glance's unauthenticated pipeline (everyone is admin).
     """
 
     def __init__(self, mode='filter', workdir=None, glance_db=None,
                  state_db=None, workers=1, caching=False, keystone=False,
                  keystone_conf='', policy='', port=None, debug=False,
                  show_direct_url=True, show_multiple_locations=False,
-                 extra_state_opts='', filter_extra='', sync_db=True):
+                 extra_state_opts='', filter_extra='', sync_db=True,
+                 noauth=False):
         if mode not in MODES:
             raise ValueError('mode must be one of %s' % (MODES,))
         self.mode = mode
@@ -215,6 +237,7 @@ class GlanceServer(object):
         self.extra_state_opts = extra_state_opts
         self.filter_extra = filter_extra
         self.sync_db = sync_db
+        self.noauth = noauth
         self.process = None
 
     # -- configuration -----------------------------------------------------
@@ -222,7 +245,9 @@ class GlanceServer(object):
     def write_config(self):
         for sub in ('images', 'staging', 'tasks', 'cache'):
             os.makedirs(os.path.join(self.workdir, sub), exist_ok=True)
-        flavor = 'keystone+caching' if self.caching else 'keystone'
+        flavor = flavor_of(self.caching, self.noauth)
+        if flavor == 'default':
+            flavor = ''  # glance-api itself; its pipeline key is 'default'
         conf = GLANCE_API_CONF.format(
             port=self.port, workdir=self.workdir, glance_db=self.glance_db,
             state_db=self.state_db, flavor=flavor,
@@ -235,9 +260,10 @@ class GlanceServer(object):
             conf += '\n' + self.keystone_conf
         self._write('glance-api.conf', conf)
         self._write('glance-image-import.conf', IMPORT_CONF)
+        self._write('gunicorn.conf.py', GUNICORN_CONF)
         self._write('glance-api-paste.ini', build_paste(
             self.mode, caching=self.caching, keystone=self.keystone,
-            filter_extra=self.filter_extra))
+            filter_extra=self.filter_extra, noauth=self.noauth))
         policy = POLICY_FILTER_MODE if self.mode == 'filter' else ''
         self._write('policy.yaml', policy + self.policy)
 
@@ -288,6 +314,7 @@ class GlanceServer(object):
             [self._bin('gunicorn'), '--bind', '127.0.0.1:%d' % self.port,
              '--workers', str(self.workers), '--timeout', '300',
              '--graceful-timeout', '5',
+             '--config', os.path.join(self.workdir, 'gunicorn.conf.py'),
              'glance.wsgi.api:application'],
             env=self._env(), stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
