@@ -1,0 +1,172 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Walk through image deactivation on a real Glance API, then keep serving.
+
+Run with ``tox -e demo`` (or ``python -m glance_deactivate.demo`` where
+``glance``, ``gunicorn`` and ``python-glanceclient`` are installed).  It
+starts the real Glance API (glance 33) on 127.0.0.1 with the filter in its
+paste pipeline, its SQLite databases and file store in a temporary
+directory, and drives it with python-glanceclient, the client Nova and
+Cinder use to download images:
+
+1. a project member creates an image and uploads data;
+2. an administrator deactivates it;
+3. the member sees ``status: deactivated`` and is refused the download;
+4. the administrator downloads the exact bytes;
+5. the administrator reactivates it and the member downloads it again.
+
+Then it keeps serving until interrupted (Ctrl-C), printing curl commands to
+try; ``--exit`` stops after the walk-through.  The exit status is non-zero
+if any step did not give the expected answer.
+"""
+
+import argparse
+import hashlib
+import io
+import os
+import signal
+import sys
+import time
+
+from glanceclient import client as glance_client
+from glanceclient import exc as glance_exc
+
+from glance_deactivate import devserver
+
+MEMBER = devserver.identity_headers('demo-project', user_id='alice')
+ADMIN = devserver.identity_headers('admin-project', user_id='root',
+                                   roles=('admin', 'member', 'reader'))
+DATA = os.urandom(1024 * 1024)
+
+
+def client(url, headers):
+    """A python-glanceclient v2 client acting with ``headers``' identity.
+
+    Glance trusts these headers in the demo pipeline (its ``context`` filter
+    without ``authtoken``).  They are set on the client's HTTP session:
+    glanceclient's own ``identity_headers`` would percent-encode the comma
+    in ``X-Roles``.
+    """
+    glance = glance_client.Client('2', endpoint=url, token='demo')
+    glance.http_client.session.headers.update(headers)
+    return glance
+
+
+class Walkthrough(object):
+
+    def __init__(self, url, out=sys.stdout):
+        self.url = url
+        self.out = out
+        self.failures = 0
+        self.member = client(url, MEMBER)
+        self.admin = client(url, ADMIN)
+
+    def step(self, title, outcome, ok):
+        mark = 'ok ' if ok else 'FAIL'
+        self.out.write('[%s] %-52s %s\n' % (mark, title, outcome))
+        self.out.flush()
+        if not ok:
+            self.failures += 1
+
+    def download(self, glance, image_id):
+        try:
+            body = b''.join(glance.images.data(image_id))
+        except glance_exc.HTTPForbidden as e:
+            return None, 'refused: 403 %s' % e.details
+        return body, '200, %d bytes, sha256 %s' % (
+            len(body), hashlib.sha256(body).hexdigest()[:16])
+
+    def run(self):
+        image = self.member.images.create(
+            name='demo-image', disk_format='raw', container_format='bare')
+        self.step('member creates an image', 'id %s, status %s'
+                  % (image.id, image.status), image.status == 'queued')
+        self.member.images.upload(image.id, io.BytesIO(DATA))
+        status = self.member.images.get(image.id).status
+        self.step('member uploads 1 MiB', 'status %s' % status,
+                  status == 'active')
+
+        self.admin.images.deactivate(image.id)
+        self.step('admin deactivates it',
+                  'POST /v2/images/%s/actions/deactivate -> 204' % image.id,
+                  True)
+        status = self.member.images.get(image.id).status
+        self.step('member shows it', 'status %s' % status,
+                  status == 'deactivated')
+        body, outcome = self.download(self.member, image.id)
+        self.step('member downloads it', outcome, body is None)
+        body, outcome = self.download(self.admin, image.id)
+        self.step('admin downloads it', outcome, body == DATA)
+        listed = [i.id for i in self.member.images.list(
+            filters={'status': 'deactivated'})]
+        self.step('member lists ?status=deactivated', '%d image(s)'
+                  % len(listed), image.id in listed)
+
+        self.admin.images.reactivate(image.id)
+        status = self.member.images.get(image.id).status
+        self.step('admin reactivates it', 'status %s' % status,
+                  status == 'active')
+        body, outcome = self.download(self.member, image.id)
+        self.step('member downloads it again', outcome, body == DATA)
+        return image.id
+
+
+def _curl_hints(url, image_id):
+    member = ' '.join("-H '%s: %s'" % kv for kv in MEMBER.items())
+    admin = ' '.join("-H '%s: %s'" % kv for kv in ADMIN.items())
+    return '\n'.join([
+        'Try it (the server trusts these identity headers):',
+        '  curl -i -X POST %s %s/v2/images/%s/actions/deactivate'
+        % (admin, url, image_id),
+        '  curl -i %s %s/v2/images/%s/file' % (member, url, image_id),
+        '  curl -i -X POST %s %s/v2/images/%s/actions/reactivate'
+        % (admin, url, image_id),
+    ])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--exit', action='store_true',
+                        help='stop after the walk-through')
+    parser.add_argument('--port', type=int, default=None,
+                        help='port on 127.0.0.1 (default: a free one)')
+    args = parser.parse_args(argv)
+
+    server = devserver.GlanceServer(mode='filter', port=args.port)
+    print('Starting Glance 33 with glance-deactivate in %s ...'
+          % server.workdir)
+    server.start()
+    try:
+        print('Glance API with the filter at %s' % server.url)
+        walk = Walkthrough(server.url)
+        image_id = walk.run()
+        print('%d step(s) failed' % walk.failures if walk.failures
+              else 'All steps gave the expected answers.')
+        if args.exit or walk.failures:
+            return 1 if walk.failures else 0
+        print(_curl_hints(server.url, image_id))
+        print('Serving until interrupted (Ctrl-C) ...')
+        signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+        while server.process.poll() is None:
+            time.sleep(1)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
