@@ -167,7 +167,9 @@ class SQLiteStoreTest(TestCase):
 
     def test_concurrent_adds_from_processes(self):
         self.store.ensure_schema()
-        ctx = multiprocessing.get_context('fork')
+        # spawn, not fork: a forked child inherits the parent's locks and
+        # pooled connections and can hang under stestr's workers.
+        ctx = multiprocessing.get_context('spawn')
         workers = 4
         barrier = ctx.Barrier(workers)
         results = ctx.Queue()
