@@ -23,6 +23,8 @@ Usage::
     glance-deactivate-manage db sync      # create/upgrade the schema
     glance-deactivate-manage db version   # print the schema revision
     glance-deactivate-manage list         # print the deactivated images
+    glance-deactivate-manage check-pipeline PASTE_FILE [--strict]
+                                          # check the filter's placement
 
 The state database is the one the filter uses: ``connection`` (and the other
 oslo.db options) in the ``[image_deactivation]`` section.  By default the
@@ -49,6 +51,15 @@ Commands
         <image id> <deactivated at, UTC> user=<id> project=<id> admin=<yes|no>
 
     (``-`` for a user or project that was not recorded).
+``check-pipeline PASTE_FILE [--strict]``
+    Read a paste file (e.g. ``/etc/glance/glance-api-paste.ini``) and
+    print, per pipeline, whether the deactivate filter is present and sits
+    after the auth/context filters and ``versionnegotiation`` and before
+    any image-cache filter; see ``glance_deactivate.pipeline_check``.  It
+    reads only the paste file: no configuration or database is needed.
+    Exit status 0 when the placement is right, 1 on a misplacement, when no
+    pipeline holds the filter or (with ``--strict``) when some pipeline
+    lacks it, 2 when the file cannot be read as a paste file.
 
 Exit status: 0 on success; 1 on failure, with a one-line ``ERROR:`` message
 on standard error (no traceback unless ``--debug``), e.g. when the database
@@ -66,6 +77,7 @@ from oslo_log import log as logging
 
 from glance_deactivate.db import migration
 from glance_deactivate import opts
+from glance_deactivate import pipeline_check
 from glance_deactivate import store
 
 LOG = logging.getLogger(__name__)
@@ -116,6 +128,12 @@ def list_deactivated(conf):
         state_store.dispose()
 
 
+def check_pipeline(conf):
+    """``check-pipeline``: where the filter sits in a paste file."""
+    return pipeline_check.run(conf.command.paste_file, sys.stdout,
+                              conf.command.strict)
+
+
 # Sub-parser builders: each adds one top-level command to ``subparsers``
 # (an argparse sub-parsers action) and sets its ``handler``.
 
@@ -139,18 +157,28 @@ def _add_list_parser(subparsers):
     parser.set_defaults(handler=list_deactivated)
 
 
+def _add_check_pipeline_parser(subparsers):
+    parser = subparsers.add_parser(
+        'check-pipeline',
+        help='check where the deactivate filter sits in a paste file')
+    parser.add_argument('paste_file', metavar='PASTE_FILE',
+                        help='the paste file, e.g. '
+                             '/etc/glance/glance-api-paste.ini')
+    parser.add_argument('--strict', action='store_true', default=False,
+                        help='fail when any pipeline lacks the filter')
+    parser.set_defaults(handler=check_pipeline)
+
+
 # ---------------------------------------------------------------------------
 # THE COMMAND TABLE.  One entry per top-level command: a function that adds
 # the command's argparse sub-parser to ``subparsers`` and sets
 # ``handler=<function(conf) -> exit status>`` on it (see above).  To add a
 # command, write its two functions and add one line here.
-#
-# TODO(another engineer): ``check-pipeline PASTE_FILE [--strict]``, backed by
-# glance_deactivate.pipeline_check, goes here.
 # ---------------------------------------------------------------------------
 COMMANDS = (
     _add_db_parser,
     _add_list_parser,
+    _add_check_pipeline_parser,
 )
 
 
