@@ -44,10 +44,15 @@ CLOSED_PORT_URLS = (
 
 
 def _add_in_child(url, image_id, barrier, results):
-    state_store = store.DeactivationStore.from_url(url, max_retries=0)
-    barrier.wait(timeout=30)
-    results.put(state_store.add(image_id, user_id=str(os.getpid())))
-    state_store.dispose()
+    # Every outcome, an exception included, is reported: a child that died
+    # silently would only show as a queue timeout in the parent.
+    try:
+        state_store = store.DeactivationStore.from_url(url, max_retries=0)
+        barrier.wait(timeout=120)
+        results.put(state_store.add(image_id, user_id=str(os.getpid())))
+        state_store.dispose()
+    except Exception as e:
+        results.put(repr(e))
 
 
 class StatementCounter(fixtures.Fixture):
@@ -178,7 +183,7 @@ class SQLiteStoreTest(TestCase):
                  for _ in range(workers)]
         for proc in procs:
             proc.start()
-        outcomes = [results.get(timeout=60) for _ in procs]
+        outcomes = [results.get(timeout=180) for _ in procs]
         for proc in procs:
             proc.join(timeout=60)
             self.assertEqual(0, proc.exitcode)
