@@ -166,3 +166,8 @@ def request(path, method='GET', project='p1', roles=('member', 'reader'),
             user_id='u-' + project, project_id=project, roles=list(roles),
             is_admin=is_admin)
     return req
+
+
+def app_factory(global_conf, **local_conf):
+    """Paste app factory for the fake, for paste.deploy loading tests."""
+    return FakeImageApp()
