@@ -72,7 +72,7 @@ connection = {glance_db}
 default_backend = fs
 
 [fs]
-filesystem_store_datadir = {workdir}/images
+filesystem_store_datadir = {images_dir}
 
 [os_glance_staging_store]
 filesystem_store_datadir = {workdir}/staging
@@ -207,6 +207,8 @@ class GlanceServer(object):
         ``keystone_conf`` is then appended to glance-api.conf.
     :param policy: extra policy.yaml text appended to the mode's rules.
     :param noauth: Glance's unauthenticated pipeline (everyone is admin).
+    :param images_dir: the fs store's directory (``workdir/images`` by
+        default); API nodes that share a Glance database must share it too.
     """
 
     def __init__(self, mode='filter', workdir=None, glance_db=None,
@@ -214,7 +216,7 @@ class GlanceServer(object):
                  keystone_conf='', policy='', port=None, debug=False,
                  show_direct_url=True, show_multiple_locations=False,
                  extra_state_opts='', filter_extra='', sync_db=True,
-                 noauth=False):
+                 noauth=False, images_dir=None):
         if mode not in MODES:
             raise ValueError('mode must be one of %s' % (MODES,))
         self.mode = mode
@@ -238,6 +240,7 @@ class GlanceServer(object):
         self.filter_extra = filter_extra
         self.sync_db = sync_db
         self.noauth = noauth
+        self.images_dir = images_dir or os.path.join(self.workdir, 'images')
         self.process = None
 
     # -- configuration -----------------------------------------------------
@@ -245,11 +248,13 @@ class GlanceServer(object):
     def write_config(self):
         for sub in ('images', 'staging', 'tasks', 'cache'):
             os.makedirs(os.path.join(self.workdir, sub), exist_ok=True)
+        os.makedirs(self.images_dir, exist_ok=True)
         flavor = flavor_of(self.caching, self.noauth)
         if flavor == 'default':
             flavor = ''  # glance-api itself; its pipeline key is 'default'
         conf = GLANCE_API_CONF.format(
             port=self.port, workdir=self.workdir, glance_db=self.glance_db,
+            images_dir=self.images_dir,
             state_db=self.state_db, flavor=flavor,
             debug=str(self.debug).lower(),
             show_direct_url=str(self.show_direct_url).lower(),
