@@ -44,8 +44,11 @@ class ResponseTooLarge(Exception):
 
 def sub_environ(environ, method, path, query=''):
     """A copy of the caller's environ for a body-less sub-request."""
+    # webob's cached views of the caller's request (parsed body, query,
+    # seekable input) do not describe the sub-request: only the adhoc
+    # attributes (the host's request context) are carried over, as a copy.
     env = {key: value for key, value in environ.items()
-           if key not in _DROP_KEYS}
+           if key not in _DROP_KEYS and not key.startswith('webob.')}
     adhoc = environ.get('webob.adhoc_attrs')
     if adhoc is not None:
         env['webob.adhoc_attrs'] = dict(adhoc)

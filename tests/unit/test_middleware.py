@@ -24,6 +24,7 @@ import testtools
 
 from glance_deactivate import guards
 from glance_deactivate import middleware
+from glance_deactivate import upstream
 from tests.unit import fakes
 
 ADMIN = dict(project='admin-project', roles=('admin', 'member', 'reader'),
@@ -400,3 +401,27 @@ class TestFaults(FilterTestCase):
 
     def test_bad_stanza_value_fails_at_start(self):
         self.assertRaises(ValueError, self.build, fail_open='maybe')
+
+
+class TestUpstream(testtools.TestCase):
+
+    def test_sub_environ_is_a_clean_body_less_copy(self):
+        req = fakes.request('/v2/images/x/file?q=1', method='PUT',
+                            body=b'payload',
+                            headers={'Range': 'bytes=0-1',
+                                     'If-Match': '"x"',
+                                     'Content-Type': 'text/plain'})
+        req.POST  # webob caches parsed views of the caller's request
+        env = upstream.sub_environ(req.environ, 'GET', '/v2/images/x')
+        self.assertEqual('GET', env['REQUEST_METHOD'])
+        self.assertEqual('', env['QUERY_STRING'])
+        self.assertEqual('0', env['CONTENT_LENGTH'])
+        self.assertEqual(b'', env['wsgi.input'].read())
+        for key in ('HTTP_RANGE', 'HTTP_IF_MATCH', 'CONTENT_TYPE'):
+            self.assertNotIn(key, env)
+        self.assertEqual([], [k for k in env if k.startswith('webob.') and
+                              k != 'webob.adhoc_attrs'])
+        self.assertIs(req.context, env['webob.adhoc_attrs']['context'])
+        self.assertIsNot(req.environ['webob.adhoc_attrs'],
+                         env['webob.adhoc_attrs'])
+        self.assertEqual('PUT', req.environ['REQUEST_METHOD'])
