@@ -26,16 +26,25 @@ Request                                Answer for a deactivated image
 ``GET``/``HEAD /v2/images/{id}/file``  403 unless ``download_deactivated``
 ``PUT /v2/images/{id}/file``           409 (status transition to saving)
 ``PUT /v2/images/{id}/stage``          409 (status transition to uploading)
-``POST /v2/images/{id}/import``        409 (every method, ``copy-image``
-                                       included)
+``POST /v2/images/{id}/import``        409 for ``copy-image`` and any
+                                       method not known to leave the
+                                       image's data alone; see below
 ``POST /v2/images/{id}/locations``     409
 ``GET /v2/images/{id}/locations``      403 unless
                                        ``get_deactivated_locations``
 ``PUT /v2/cache/{id}``                 400 (not queued for caching)
 =====================================  ======================================
+
+Imports are told apart by the method named in the request body (read up to
+``MAX_IMPORT_BODY`` bytes).  A body that does not parse or names no method
+is handed on unchanged: the image service rejects it (400) before it looks
+at the image.  For a deactivated image every named method is refused, with
+the message Glance 33 gives for it (``copy-image``'s for a method the
+filter does not know; a larger body gets the same).
 """
 
 import collections
+import json
 
 import webob.exc
 
@@ -73,6 +82,47 @@ GUARDS = {
                                       MSG_GET_LOCATIONS),
     (routing.CACHE, 'PUT'): Guard(None, webob.exc.HTTPBadRequest, MSG_CACHE),
 }
+
+
+MAX_IMPORT_BODY = 64 * 1024
+
+# Glance 33's answers to an import of a deactivated image, by method.
+MSG_IMPORT_QUEUED = "Image needs to be in 'queued' state to use '%s' method"
+MSG_IMPORT_STAGED = ("Image needs to be staged before 'glance-direct' "
+                     "method can be used")
+IMPORT_MESSAGES = {
+    'copy-image': MSG_COPY,
+    'glance-direct': MSG_IMPORT_STAGED,
+    'web-download': MSG_IMPORT_QUEUED % 'web-download',
+    'glance-download': MSG_IMPORT_QUEUED % 'glance-download',
+}
+
+
+def import_method(body):
+    """The import method named in a request body, or None."""
+    try:
+        name = json.loads(body)['method']['name']
+    except (ValueError, TypeError, KeyError):
+        return None
+    return name if isinstance(name, str) else repr(name)
+
+
+def import_refusal(body):
+    """The 409 for importing into a deactivated image, or None.
+
+    :param body: the request body, or None when it was larger than
+        MAX_IMPORT_BODY (refused as ``copy-image``).
+    :returns: None only for a body naming no method, which the image
+        service itself rejects before it looks at the image.
+    """
+    if body is None:
+        method = 'copy-image'
+    else:
+        method = import_method(body)
+        if method is None:
+            return None
+    return webob.exc.HTTPConflict(
+        explanation=IMPORT_MESSAGES.get(method, MSG_COPY))
 
 
 def find(handler, method):

@@ -266,9 +266,13 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         if image.get('status') != rewrite.ACTIVE:
             return self.application(environ, start_response)
         context = self._context(environ)
-        allowed = guard.rule is not None and self.policy.allows(
-            guard.rule, context, image)
-        response = guards.refusal(guard, allowed)
+        if route['handler'] == routing.IMPORT:
+            response = guards.import_refusal(
+                upstream.buffer_body(environ, guards.MAX_IMPORT_BODY))
+        else:
+            allowed = guard.rule is not None and self.policy.allows(
+                guard.rule, context, image)
+            response = guards.refusal(guard, allowed)
         if response is None:
             LOG.info('Image %s is deactivated; %s %s allowed by policy %s',
                      image_id, environ['REQUEST_METHOD'],

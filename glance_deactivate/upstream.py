@@ -62,6 +62,31 @@ def sub_environ(environ, method, path, query=''):
     return env
 
 
+def buffer_body(environ, limit):
+    """Read the caller's (small) request body and put it back in ``environ``.
+
+    :returns: the body, or None when it is larger than ``limit``; such a
+        request must not be passed on (its body may now be cut short).
+    """
+    stream = environ.get('wsgi.input')
+    if stream is None:
+        return b''
+    length = environ.get('CONTENT_LENGTH')
+    try:
+        length = int(length) if length else None
+    except ValueError:
+        length = None
+    if length is not None and length > limit:
+        return None
+    body = stream.read(limit + 1 if length is None else length)
+    environ['wsgi.input'] = io.BytesIO(body)
+    environ['CONTENT_LENGTH'] = str(len(body))
+    environ.pop('HTTP_TRANSFER_ENCODING', None)
+    if len(body) > limit:
+        return None
+    return body
+
+
 def call(app, environ):
     """Run ``environ`` through ``app``; a webob Response (body unread)."""
     return webob.Request(environ).get_response(app)

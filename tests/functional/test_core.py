@@ -210,6 +210,19 @@ class TestDeactivatedImage(base.GlanceTestCase):
         self.assertEqual(409, resp.status_code)
         self.assertIn('Only images with status active can be targeted for '
                       'copying', resp.text)
+        # Glance 33's messages for a deactivated image, method by method.
+        resp = self.request('POST', '/v2/images/%s/import' % self.image_id,
+                            base.OWNER,
+                            json={'method': {'name': 'web-download',
+                                             'uri': 'http://127.0.0.1:9/x'}})
+        self.assertEqual(409, resp.status_code)
+        self.assertIn('Image needs to be in &#x27;queued&#x27; state to use '
+                      '&#x27;web-download&#x27; method', resp.text)
+        resp = self.request('POST', '/v2/images/%s/import' % self.image_id,
+                            base.OWNER,
+                            json={'method': {'name': 'glance-direct'}})
+        self.assertEqual(409, resp.status_code)
+        self.assertIn('Image needs to be staged before', resp.text)
         resp = self.request('POST', '/v2/images/%s/locations'
                             % self.image_id, base.OWNER,
                             json={'url': 'file:///etc/passwd'})

@@ -223,13 +223,15 @@ class TestDeactivatedImage(FilterTestCase):
 
     def test_writes_and_copies_are_refused(self):
         image_id = self.deactivated()
-        cases = [('PUT', '/file', 409, guards.MSG_UPLOAD),
-                 ('PUT', '/stage', 409, guards.MSG_STAGE),
-                 ('POST', '/import', 409, guards.MSG_COPY),
-                 ('POST', '/locations', 409, guards.MSG_ADD_LOCATION)]
-        for method, suffix, status, message in cases:
+        copy = b'{"method": {"name": "copy-image"}, "stores": ["file"]}'
+        cases = [('PUT', '/file', 409, guards.MSG_UPLOAD, b'xx'),
+                 ('PUT', '/stage', 409, guards.MSG_STAGE, b'xx'),
+                 ('POST', '/import', 409, guards.MSG_COPY, copy),
+                 ('POST', '/locations', 409, guards.MSG_ADD_LOCATION,
+                  b'{"url": "file:///etc/passwd"}')]
+        for method, suffix, status, message, body in cases:
             resp = self.call('/v2/images/%s%s' % (image_id, suffix),
-                             method=method, body=b'xx')
+                             method=method, body=body)
             self.assertEqual(status, resp.status_int, suffix)
             self.assertIn(message, resp.text)
         resp = self.call('/v2/cache/%s' % image_id, method='PUT', **ADMIN)
@@ -237,6 +239,29 @@ class TestDeactivatedImage(FilterTestCase):
         self.assertIn(guards.MSG_CACHE, resp.text)
         resp = self.call('/v2/images/%s/locations' % image_id)
         self.assertEqual(403, resp.status_int)
+
+    def test_imports_get_glances_message_per_method(self):
+        image_id = self.deactivated()
+        path = '/v2/images/%s/import' % image_id
+        cases = [
+            (b'{"method": {"name": "web-download", "uri": "x"}}',
+             "Image needs to be in 'queued' state to use 'web-download'"),
+            (b'{"method": {"name": "glance-direct"}}',
+             'Image needs to be staged'),
+            (b'{"method": {"name": "copy-image"}}', guards.MSG_COPY),
+            (b'{"method": {"name": "some-new-method"}}', guards.MSG_COPY),
+            (b'{"method": {"name": ["copy-image"]}}', guards.MSG_COPY),
+            (b'{"method": {"name": "web-download"}, "pad": "%s"}'
+             % (b'x' * 70000), guards.MSG_COPY)]
+        for body, message in cases:
+            resp = self.call(path, method='POST', body=body)
+            self.assertEqual(409, resp.status_int, body[:60])
+            self.assertIn(message, resp.text)
+        self.assertNotIn('POST', [m for m, _p, _q in self.app.seen])
+        # A body naming no method is the image service's to reject (400).
+        for body in (b'not json', b'{}'):
+            resp = self.call(path, method='POST', body=body)
+            self.assertIn(('POST', path, ''), self.app.seen)
 
     def test_show_and_patch_overlay_status_and_hide_locations(self):
         image_id = self.deactivated()
