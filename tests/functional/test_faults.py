@@ -1,0 +1,550 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Faults of the state database and of the API process, on real Glance.
+
+``StateDatabaseFaultsTest`` runs three filter-mode nodes on one Glance
+database (PostgreSQL) and one image store:
+
+* ``closed``: the state database (real PostgreSQL) is reached through
+  :class:`TcpRelay`, a relay in the test process that the tests stop (every
+  relayed connection is cut and the port refuses new ones, as when the
+  database server goes down) and start again on the same port, while
+  Glance keeps running;
+* ``wrong``: the state database URL names a port nothing listens on;
+* ``open``: the same wrong address with ``fail_open = true``.
+
+The nodes use the documented multi-node options
+(``test_multinode.NODE_STATE_OPTS``: ``max_retries = 0``, a connect
+timeout).  ``ProcessRestartTest`` stops a node and starts a new process on
+the same files and databases.
+
+Without PostgreSQL the tests skip, except under CI (``CI=true``), where
+they fail.
+"""
+
+import collections
+import contextlib
+import random
+import selectors
+import socket
+import threading
+import time
+
+import requests
+import testtools
+
+from glance_deactivate import devserver
+from glance_deactivate import middleware
+from glance_deactivate import store as state_store
+from tests.functional import base
+from tests.functional import test_multinode as multinode
+
+PG = 'postgresql'
+WRONG_STATE_DB = ('postgresql+psycopg2://openstack_citest:openstack_citest'
+                  '@127.0.0.1:1/x')
+REQUEST_TIMEOUT = 60
+
+Entry = collections.namedtuple('Entry', 'start end op image status meaning')
+
+
+class TcpRelay(object):
+    """A TCP relay from ``127.0.0.1:port`` to ``target``, to cut and restore.
+
+    :meth:`stop` closes the listening socket and every relayed connection:
+    clients see their connections drop and new ones refused, as when the
+    server goes away.  :meth:`start` listens again on the same port.  At most
+    ``max_connections`` connections are relayed at once (one thread each);
+    more are closed at once.
+    """
+
+    def __init__(self, target, port=None, max_connections=64):
+        self.target = target
+        self.port = port or devserver.free_port()
+        self.max_connections = max_connections
+        self._lock = threading.Lock()
+        self._pairs = {}
+        self._stopping = None
+        self._acceptor = None
+
+    @property
+    def running(self):
+        return self._acceptor is not None
+
+    def start(self):
+        if self.running:
+            return
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((multinode.HOST, self.port))
+        listener.listen(64)
+        listener.settimeout(0.1)
+        self._stopping = threading.Event()
+        self._acceptor = threading.Thread(
+            target=self._accept, args=(listener, self._stopping),
+            name='relay-accept-%d' % self.port, daemon=True)
+        self._acceptor.start()
+
+    def stop(self):
+        if not self.running:
+            return
+        self._stopping.set()
+        self._acceptor.join(10)
+        self._acceptor = None
+        with self._lock:
+            pairs = list(self._pairs.items())
+        for (client, upstream), _thread in pairs:
+            for sock in (client, upstream):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        for _pair, thread in pairs:
+            thread.join(10)
+
+    def _accept(self, listener, stopping):
+        with listener:
+            while not stopping.is_set():
+                try:
+                    client, _address = listener.accept()
+                except socket.timeout:
+                    continue
+                client.settimeout(None)
+                with self._lock:
+                    full = len(self._pairs) >= self.max_connections
+                if full:
+                    client.close()
+                    continue
+                try:
+                    upstream = socket.create_connection(self.target,
+                                                        timeout=5)
+                except OSError:
+                    client.close()
+                    continue
+                upstream.settimeout(None)
+                pair = (client, upstream)
+                thread = threading.Thread(target=self._pump, args=(pair,),
+                                          daemon=True)
+                with self._lock:
+                    self._pairs[pair] = thread
+                thread.start()
+
+    def _pump(self, pair):
+        client, upstream = pair
+        selector = selectors.DefaultSelector()
+        selector.register(client, selectors.EVENT_READ, upstream)
+        selector.register(upstream, selectors.EVENT_READ, client)
+        try:
+            while True:
+                for key, _events in selector.select():
+                    data = key.fileobj.recv(65536)
+                    if not data:
+                        return
+                    key.data.sendall(data)
+        except OSError:
+            pass
+        finally:
+            selector.close()
+            client.close()
+            upstream.close()
+            with self._lock:
+                self._pairs.pop(pair, None)
+
+
+def assert_unavailable(test, resp, what):
+    """A clear 503 that carries no image data."""
+    test.assertEqual(503, resp.status_code, '%s: %s' % (what, resp.text))
+    test.assertIn(middleware.MSG_UNAVAILABLE, resp.text, what)
+    test.assertNotIn(base.DATA[:64], resp.content, what)
+
+
+class _FaultsTestCase(testtools.TestCase):
+
+    def call(self, method, node, path, headers=base.OWNER, **kwargs):
+        return self.client.request(method, node.url + path, headers,
+                                   **kwargs)
+
+    def download(self, node, image_id, headers=base.OWNER):
+        return self.call('GET', node, '/v2/images/%s/file' % image_id,
+                         headers)
+
+    def action(self, node, image_id, name, headers=base.OWNER):
+        return self.call('POST', node,
+                         '/v2/images/%s/actions/%s' % (image_id, name),
+                         headers)
+
+    def show(self, node, image_id):
+        resp = self.call('GET', node, '/v2/images/%s' % image_id)
+        self.assertEqual(200, resp.status_code, resp.text)
+        return resp.json()['status']
+
+    def assert_download(self, node, image_id, expected, repeat=4):
+        """``expected`` ('active'/'deactivated') from every worker, likely."""
+        for _ in range(repeat):
+            resp = self.download(node, image_id)
+            self.assertEqual(expected, multinode.download_state(resp),
+                             '%d %s' % (resp.status_code, resp.text[:200]))
+
+
+class StateDatabaseFaultsTest(_FaultsTestCase):
+    """The state database goes away; Glance keeps running."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(StateDatabaseFaultsTest, cls).setUpClass()
+        multinode.require_database(PG)
+        cls._stack = contextlib.ExitStack()
+        try:
+            cls._start_nodes(cls._stack)
+        except BaseException:
+            cls._stack.close()
+            raise
+
+    @classmethod
+    def _start_nodes(cls, stack):
+        glance_db = multinode.TemporaryDatabase(PG, 'glance_ft')
+        glance_db.setUp()
+        stack.callback(glance_db.cleanUp)
+        state_db = multinode.TemporaryDatabase(PG, 'gd_state_ft')
+        state_db.setUp()
+        stack.callback(state_db.cleanUp)
+        cls.state_db = state_db.url
+        cls.relay = TcpRelay((multinode.HOST, multinode.PORTS[PG]))
+        cls.relay.start()
+        stack.callback(cls.relay.stop)
+        relayed = 'postgresql+psycopg2://%s:%s@%s:%d/%s' % (
+            multinode.CITEST, multinode.CITEST, multinode.HOST,
+            cls.relay.port, state_db.name)
+
+        def node(**kwargs):
+            server = devserver.GlanceServer(
+                mode='filter', glance_db=glance_db.url, **kwargs)
+            stack.callback(server.stop)
+            return server.start()
+
+        # Syncs Glance's schema and ours (through the relay).
+        cls.closed = node(state_db=relayed, workers=2,
+                          extra_state_opts=multinode.NODE_STATE_OPTS)
+        # These two cannot sync ours: their database is unreachable, and
+        # they must start all the same.
+        shared = dict(images_dir=cls.closed.images_dir, sync_db=False,
+                      state_db=WRONG_STATE_DB)
+        cls.wrong = node(extra_state_opts=multinode.NODE_STATE_OPTS,
+                         **shared)
+        cls.open = node(extra_state_opts=multinode.NODE_STATE_OPTS +
+                        'fail_open = true\n', **shared)
+        cls.client = multinode.Client()
+        stack.callback(cls.client.close)
+        cls.store = state_store.DeactivationStore.from_url(
+            cls.state_db, max_retries=0)
+        stack.callback(cls.store.dispose)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._stack.close()
+        super(StateDatabaseFaultsTest, cls).tearDownClass()
+
+    def setUp(self):
+        super(StateDatabaseFaultsTest, self).setUp()
+        for name in ('closed', 'wrong', 'open'):
+            server = getattr(self, name)
+            self.addOnException(
+                lambda exc_info, name=name, server=server: self.addDetail(
+                    '%s node log' % name, testtools.content.text_content(
+                        server.log_tail(60))))
+        # Whatever a test does, the database is back for the next one.
+        self.addCleanup(self.relay.start)
+        self.active = self.create_image()
+        self.deactivated = self.create_image()
+        resp = self.action(self.closed, self.deactivated, 'deactivate')
+        self.assertEqual(204, resp.status_code, resp.text)
+
+    def create_image(self):
+        return multinode.create_image(self, self.client, self.closed)
+
+    def checked_requests(self):
+        """Requests that need the state database, each with a name."""
+        return [
+            ('download deactivated', 'GET',
+             '/v2/images/%s/file' % self.deactivated),
+            ('download active', 'GET', '/v2/images/%s/file' % self.active),
+            ('ranged download', 'GET',
+             '/v2/images/%s/file' % self.active, {'Range': 'bytes=0-7'}),
+            ('deactivate', 'POST',
+             '/v2/images/%s/actions/deactivate' % self.active),
+            ('reactivate', 'POST',
+             '/v2/images/%s/actions/reactivate' % self.deactivated),
+            ('show', 'GET', '/v2/images/%s' % self.deactivated),
+            ('list', 'GET', '/v2/images'),
+            ('list deactivated', 'GET', '/v2/images?status=deactivated'),
+        ]
+
+    def assert_fails_closed(self, node, repeat=2):
+        for _ in range(repeat):
+            for check in self.checked_requests():
+                name, method, path = check[:3]
+                headers = dict(base.OWNER, **(check[3] if len(check) > 3
+                                              else {}))
+                started = time.monotonic()
+                resp = self.call(method, node, path, headers)
+                assert_unavailable(self, resp, name)
+                # max_retries = 0: no waiting for the database.
+                self.assertLess(time.monotonic() - started, 10, name)
+
+    def assert_unchecked_requests_pass(self, node):
+        resp = self.call('GET', node, '/versions')
+        self.assertEqual(200, resp.status_code, resp.text)
+        resp = self.call('GET', node, '/v2/schemas/image')
+        self.assertEqual(200, resp.status_code, resp.text)
+        self.assertIn('deactivated',
+                      resp.json()['properties']['status']['enum'])
+        resp = self.call('GET', node, '/v2/images/%s/members' % self.active)
+        self.assertEqual(200, resp.status_code, resp.text)
+        resp = self.call('POST', node, '/v2/images/%s/members' % self.active,
+                         json={'member': 'shared-project'})
+        self.assertEqual(200, resp.status_code, resp.text)
+
+    # -- (a) unreachable: wrong address, fail open, outage and recovery -------
+
+    def test_wrong_address_starts_and_fails_closed(self):
+        self.assert_fails_closed(self.wrong)
+        self.assert_unchecked_requests_pass(self.wrong)
+        # Nothing was changed by the refused actions.
+        self.assertEqual('active', self.show(self.closed, self.active))
+        self.assertEqual('deactivated',
+                         self.show(self.closed, self.deactivated))
+
+    def test_fail_open_lets_data_through(self):
+        # The documented risk: with the database unreachable, a
+        # deactivated image's data is served and it shows as active.
+        self.assert_download(self.open, self.deactivated, 'active')
+        self.assert_download(self.open, self.active, 'active')
+        self.assertEqual('active', self.show(self.open, self.deactivated))
+        resp = self.call('GET', self.open, '/v2/images')
+        self.assertEqual(200, resp.status_code, resp.text)
+        # Changing the state never fails open.
+        for image_id, action in ((self.active, 'deactivate'),
+                                 (self.deactivated, 'reactivate')):
+            assert_unavailable(self, self.action(self.open, image_id, action),
+                               action)
+        self.assertEqual('deactivated',
+                         self.show(self.closed, self.deactivated))
+
+    def test_outage_and_recovery_without_restart(self):
+        process = self.closed.process
+        self.assert_download(self.closed, self.deactivated, 'deactivated')
+        self.relay.stop()
+        self.assert_fails_closed(self.closed, repeat=3)
+        self.assert_unchecked_requests_pass(self.closed)
+
+        self.relay.start()
+        # The very first requests after the database returns are answered
+        # correctly, by every worker, without a restart.
+        self.assert_download(self.closed, self.deactivated, 'deactivated')
+        self.assert_download(self.closed, self.active, 'active')
+        self.assertEqual('deactivated',
+                         self.show(self.closed, self.deactivated))
+        listed = {image['id']: image['status'] for image in self.call(
+            'GET', self.closed, '/v2/images?limit=100').json()['images']}
+        self.assertEqual('deactivated', listed[self.deactivated])
+        self.assertEqual('active', listed[self.active])
+        resp = self.action(self.closed, self.deactivated, 'reactivate')
+        self.assertEqual(204, resp.status_code, resp.text)
+        self.assert_download(self.closed, self.deactivated, 'active')
+        self.assertIsNone(self.store.get(self.deactivated))
+        self.assertIs(process, self.closed.process)
+        self.assertIsNone(process.poll())
+
+    # -- (b) the database restarts in the middle of load ----------------------
+
+    def test_outage_under_load(self):
+        # Deactivated only (so every acknowledged deactivation must stay),
+        # and deactivated/reactivated one action at a time.
+        only_deactivated = [self.create_image() for _ in range(4)]
+        toggled = [self.create_image() for _ in range(3)]
+        log = _LoadLog(toggled)
+        stop = threading.Event()
+        threads = [threading.Thread(target=self._load, args=(
+            seed, only_deactivated, toggled, log, stop)) for seed in range(6)]
+        for thread in threads:
+            thread.start()
+        try:
+            time.sleep(1.5)
+            cut = time.monotonic()
+            self.relay.stop()
+            time.sleep(2)
+            self.relay.start()
+            back = time.monotonic()
+            time.sleep(2.5)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(REQUEST_TIMEOUT + 10)
+
+        self.addDetail('load', testtools.content.text_content(
+            _summary(log.entries, cut, back)))
+        failures = []
+        for entry in log.entries:
+            if entry.status >= 500 and not (
+                    entry.status == 503 and entry.start < back
+                    and entry.end > cut):
+                failures.append(entry)
+            elif entry.meaning is None:
+                failures.append(entry)
+        self.assertEqual([], failures[:20])
+        unavailable = [e for e in log.entries if e.status == 503]
+        self.assertNotEqual([], unavailable, 'the outage was not noticed')
+        self.assertNotEqual([], [e for e in log.entries if e.start > back
+                                 and e.op == 'download'])
+
+        # Every acknowledged deactivation is in the database and enforced,
+        # and was enforced on every download that started after it.
+        for image_id in only_deactivated:
+            acked = [e.end for e in log.entries if e.image == image_id
+                     and e.op == 'deactivate' and e.status == 204]
+            if not acked:
+                continue
+            self.assertIsNotNone(self.store.get(image_id), image_id)
+            self.assert_download(self.closed, image_id, 'deactivated')
+            self.assertEqual('deactivated', self.show(self.closed, image_id))
+            served = [e for e in log.entries if e.image == image_id
+                      and e.op == 'download' and e.start > min(acked)
+                      and e.status == 200]
+            self.assertEqual([], served)
+        self.assertTrue(any(e.status == 204 and e.op == 'deactivate'
+                            for e in log.entries))
+        # The image toggled one action at a time ends as its last action
+        # left it, when that action was acknowledged.
+        for image_id in toggled:
+            actions = log.actions[image_id]
+            if not actions or actions[-1].status != 204:
+                continue
+            expected = ('deactivated' if actions[-1].op == 'deactivate'
+                        else 'active')
+            self.assert_download(self.closed, image_id, expected)
+            self.assertEqual(expected == 'deactivated',
+                             self.store.get(image_id) is not None)
+
+    def _load(self, seed, only_deactivated, toggled, log, stop):
+        """Requests one after another until ``stop``; each one logged."""
+        rng = random.Random(seed)
+        with requests.Session() as http:
+            while not stop.is_set():
+                kind = rng.random()
+                if kind < 0.25:
+                    op, image_id = 'deactivate', rng.choice(only_deactivated)
+                    lock = None
+                elif kind < 0.5:
+                    op = rng.choice(('deactivate', 'reactivate'))
+                    image_id = rng.choice(toggled)
+                    lock = log.locks[image_id]
+                else:
+                    op = 'download'
+                    image_id = rng.choice(only_deactivated + toggled)
+                    lock = None
+                if op == 'download':
+                    method, path = 'GET', '/v2/images/%s/file' % image_id
+                else:
+                    method, path = 'POST', '/v2/images/%s/actions/%s' % (
+                        image_id, op)
+                with lock or contextlib.nullcontext():
+                    start = time.monotonic()
+                    resp = http.request(method, self.closed.url + path,
+                                        headers=base.OWNER,
+                                        timeout=REQUEST_TIMEOUT)
+                    log.add(Entry(start, time.monotonic(), op, image_id,
+                                  resp.status_code, _meaning(resp, op)),
+                            toggled=lock is not None)
+
+
+def _meaning(resp, op):
+    """What an answer in the load says, or None if it is malformed.
+
+    A download's 'active'/'deactivated' (see ``download_state``), 'done' for
+    a 204 action, 'unavailable' for a clear 503 without image data.
+    """
+    if resp.status_code == 503:
+        clear = (middleware.MSG_UNAVAILABLE in resp.text
+                 and base.DATA[:64] not in resp.content)
+        return 'unavailable' if clear else None
+    if op == 'download':
+        return multinode.download_state(resp)
+    return 'done' if resp.status_code == 204 else None
+
+
+def _summary(entries, cut, back):
+    """Answers counted by phase (before/during/after the cut), op, code."""
+    counts = collections.Counter()
+    for e in entries:
+        phase = ('before' if e.end <= cut else
+                 'after' if e.start >= back else 'during')
+        counts[(phase, e.op, e.status)] += 1
+    return '\n'.join('%-6s %-10s %d: %d' % (key + (n,))
+                     for key, n in sorted(counts.items()))
+
+
+class _LoadLog(object):
+    """Every answer, and the serialised actions of the toggled images."""
+
+    def __init__(self, toggled):
+        self._lock = threading.Lock()
+        self.entries = []
+        self.locks = {image_id: threading.Lock() for image_id in toggled}
+        self.actions = {image_id: [] for image_id in toggled}
+
+    def add(self, entry, toggled=False):
+        with self._lock:
+            self.entries.append(entry)
+            if toggled:
+                self.actions[entry.image].append(entry)
+
+
+class ProcessRestartTest(_FaultsTestCase):
+    """(c) The state is in the database, never only in a process."""
+
+    def setUp(self):
+        super(ProcessRestartTest, self).setUp()
+        self.client = multinode.Client()
+        self.addCleanup(self.client.close)
+
+    def _restart_keeps_the_state(self, state_db=None):
+        first = devserver.GlanceServer(mode='filter', workers=2,
+                                       state_db=state_db)
+        self.addCleanup(first.stop)  # runs last: removes the workdir
+        first.start()
+        image_id = multinode.create_image(self, self.client, first)
+        resp = self.action(first, image_id, 'deactivate')
+        self.assertEqual(204, resp.status_code, resp.text)
+        first.stop(remove=False)
+
+        second = devserver.GlanceServer(
+            mode='filter', workers=2, workdir=first.workdir,
+            state_db=first.state_db, port=first.port)
+        self.addCleanup(second.stop)
+        second.start()  # db sync again: a no-op
+        self.assert_download(second, image_id, 'deactivated')
+        self.assertEqual('deactivated', self.show(second, image_id))
+        resp = self.download(second, image_id, base.ADMIN)
+        self.assertEqual(200, resp.status_code)
+        self.assertEqual(base.DATA, resp.content)
+        resp = self.action(second, image_id, 'reactivate')
+        self.assertEqual(204, resp.status_code, resp.text)
+        self.assert_download(second, image_id, 'active')
+
+    def test_restart_keeps_the_state_in_postgresql(self):
+        multinode.require_database(PG)
+        state_db = self.useFixture(
+            multinode.TemporaryDatabase(PG, 'gd_state_rs'))
+        self._restart_keeps_the_state(state_db.url)
+
+    def test_restart_keeps_the_state_in_sqlite(self):
+        self._restart_keeps_the_state()

@@ -1,0 +1,482 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Two real Glance API nodes sharing one Glance and one state database.
+
+Each test starts two ``glance-api`` processes (gunicorn, two workers each)
+with the filter, on one Glance database, one deactivation state database
+and one image file store, on real PostgreSQL and on real MariaDB/MySQL, as
+several API nodes of a cloud behind a load balancer would be.  The
+databases are created for the test as the conventional ``openstack_citest``
+user (``tools/setup-test-databases.sh``) and dropped afterwards.
+
+* A deactivation made through one node is enforced by the other on the very
+  next request, in every worker process (no process caches the state).
+* Several hundred concurrent mixed requests spread across both nodes give
+  no 5xx, every read whose whole duration falls between two acknowledged
+  actions on an image agrees with the earlier one, and at the end both
+  nodes and the state database agree with the last acknowledged action on
+  each image.
+
+Without the database servers the tests skip, except under CI
+(``CI=true``), where they fail.  ``NODE_STATE_OPTS`` is the
+``[image_deactivation]`` configuration shown in ``doc/source/multinode.rst``;
+a test keeps the two identical.
+"""
+
+import collections
+import concurrent.futures
+import os
+import random
+import threading
+import time
+import unittest
+import uuid
+
+import fixtures
+import requests
+import testtools
+from testtools import content
+
+from glance_deactivate import devserver
+from glance_deactivate import store as state_store
+from tests.functional import base
+
+HOST = '127.0.0.1'
+CITEST = 'openstack_citest'
+PORTS = {'postgresql': 5432, 'mysql': 3306}
+URLS = {
+    'postgresql': 'postgresql+psycopg2://{user}:{user}@{host}/{name}',
+    'mysql': 'mysql+pymysql://{user}:{user}@{host}/{name}?charset=utf8mb4',
+}
+
+# The [image_deactivation] options of every node after ``connection``; shown
+# verbatim in doc/source/multinode.rst.
+NODE_STATE_OPTS = """\
+fail_open = false
+max_retries = 0
+max_pool_size = 5
+max_overflow = 10
+pool_timeout = 10
+connection_parameters = connect_timeout=5
+"""
+
+DOC = os.path.join(os.path.dirname(__file__), '..', '..', 'doc', 'source',
+                   'multinode.rst')
+
+MEMBER = devserver.identity_headers('shared-project')
+REQUEST_TIMEOUT = 60
+
+
+# -- real databases -----------------------------------------------------------
+
+def connect_as_citest(backend):
+    """A DB-API connection to the server (autocommit), as openstack_citest.
+
+    :raises Exception: the driver's own error if the server is unreachable
+        or the user missing.
+    """
+    if backend == 'postgresql':
+        import psycopg2
+        conn = psycopg2.connect(host=HOST, port=PORTS[backend], user=CITEST,
+                                password=CITEST, dbname='postgres',
+                                connect_timeout=5)
+        conn.autocommit = True
+        return conn
+    import pymysql
+    return pymysql.connect(host=HOST, port=PORTS[backend], user=CITEST,
+                           password=CITEST, connect_timeout=5,
+                           autocommit=True)
+
+
+def database_unavailable(backend):
+    """Why ``backend`` cannot be used here, or None if it can."""
+    try:
+        connect_as_citest(backend).close()
+    except Exception as e:
+        detail = str(e).strip().splitlines()[0] if str(e).strip() else ''
+        return ('%s is not usable as %s@%s:%d (%s: %s); prepare it with '
+                'tools/setup-test-databases.sh' % (
+                    backend, CITEST, HOST, PORTS[backend], type(e).__name__,
+                    detail))
+    return None
+
+
+def require_database(backend):
+    """Raise SkipTest if ``backend`` is unusable here; an error under CI."""
+    reason = database_unavailable(backend)
+    if reason is None:
+        return
+    if os.environ.get('CI') == 'true':
+        raise RuntimeError('CI=true, so this is not skipped: ' + reason)
+    raise unittest.SkipTest(reason)
+
+
+class TemporaryDatabase(fixtures.Fixture):
+    """An empty database on a real server, dropped on clean-up.
+
+    ``url`` is its SQLAlchemy URL.  Stop whatever uses it first (fixtures
+    and clean-ups run last-in, first-out, so use this one first).
+    """
+
+    def __init__(self, backend, prefix):
+        super(TemporaryDatabase, self).__init__()
+        self.backend = backend
+        self.prefix = prefix
+
+    def _setUp(self):
+        self.name = '%s_%s' % (self.prefix, uuid.uuid4().hex[:10])
+        conn = connect_as_citest(self.backend)
+        try:
+            with conn.cursor() as cursor:
+                if self.backend == 'postgresql':
+                    cursor.execute('CREATE DATABASE %s' % self.name)
+                else:
+                    cursor.execute('CREATE DATABASE %s CHARACTER SET utf8mb4'
+                                   % self.name)
+        finally:
+            conn.close()
+        self.addCleanup(self._drop)
+        self.url = URLS[self.backend].format(user=CITEST, host=HOST,
+                                             name=self.name)
+
+    def _drop(self):
+        conn = connect_as_citest(self.backend)
+        try:
+            with conn.cursor() as cursor:
+                if self.backend == 'postgresql':
+                    # Also ends connections a killed process may have left.
+                    cursor.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)'
+                                   % self.name)
+                else:
+                    cursor.execute('DROP DATABASE IF EXISTS %s' % self.name)
+        finally:
+            conn.close()
+
+
+def start_server(test, server, name):
+    """Start ``server``; stop it at clean-up; attach its log on failure."""
+    test.addOnException(lambda exc_info: test.addDetail(
+        '%s log' % name, content.text_content(server.log_tail(80))))
+    test.addCleanup(server.stop)
+    return server.start()
+
+
+# -- HTTP ---------------------------------------------------------------------
+
+class Client(object):
+    """requests with one session per thread (a Session is not thread-safe)."""
+
+    def __init__(self):
+        self._local = threading.local()
+        self._sessions = []
+        self._lock = threading.Lock()
+
+    def _session(self):
+        session = getattr(self._local, 'session', None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def request(self, method, url, headers, **kwargs):
+        return self._session().request(method, url, headers=headers,
+                                       timeout=REQUEST_TIMEOUT, **kwargs)
+
+    def close(self):
+        with self._lock:
+            for session in self._sessions:
+                session.close()
+
+
+def create_image(test, client, node, headers=base.OWNER, data=base.DATA):
+    resp = client.request('POST', node.url + '/v2/images', headers, json={
+        'name': 'mn-%s' % uuid.uuid4().hex[:8], 'disk_format': 'raw',
+        'container_format': 'bare', 'visibility': 'shared'})
+    test.assertEqual(201, resp.status_code, resp.text)
+    image_id = resp.json()['id']
+    resp = client.request(
+        'PUT', '%s/v2/images/%s/file' % (node.url, image_id),
+        dict(headers, **{'Content-Type': 'application/octet-stream'}),
+        data=data)
+    test.assertEqual(204, resp.status_code, resp.text)
+    return image_id
+
+
+def download_state(resp):
+    """'active' or 'deactivated' for a well-formed download answer, else None.
+
+    200 must carry exactly the image's bytes; 403 Glance's message and none
+    of them.
+    """
+    if resp.status_code == 200 and resp.content == base.DATA:
+        return 'active'
+    if (resp.status_code == 403 and base.MSG_DOWNLOAD in resp.text
+            and base.DATA[:64] not in resp.content):
+        return 'deactivated'
+    return None
+
+
+# -- the tests ----------------------------------------------------------------
+
+Action = collections.namedtuple('Action', 'start end name node status')
+Read = collections.namedtuple('Read', 'start end op node image status states')
+
+
+class _MultiNodeTest(object):
+    """Two nodes on one Glance database and one state database."""
+
+    BACKEND = None
+    IMAGES = 6
+    REQUESTS = 300
+    THREADS = 12
+
+    def setUp(self):
+        super(_MultiNodeTest, self).setUp()
+        require_database(self.BACKEND)
+        glance_db = self.useFixture(
+            TemporaryDatabase(self.BACKEND, 'glance_mn')).url
+        self.state_db = self.useFixture(
+            TemporaryDatabase(self.BACKEND, 'gd_state_mn')).url
+        # Node A syncs both schemas (glance-manage db_sync and
+        # glance-deactivate-manage db sync); node B shares everything.
+        self.node_a = start_server(self, devserver.GlanceServer(
+            mode='filter', workers=2, glance_db=glance_db,
+            state_db=self.state_db, extra_state_opts=NODE_STATE_OPTS),
+            'node A')
+        self.node_b = start_server(self, devserver.GlanceServer(
+            mode='filter', workers=2, glance_db=glance_db,
+            state_db=self.state_db, extra_state_opts=NODE_STATE_OPTS,
+            images_dir=self.node_a.images_dir, sync_db=False), 'node B')
+        self.nodes = {'A': self.node_a, 'B': self.node_b}
+        self.store = state_store.DeactivationStore.from_url(
+            self.state_db, max_retries=0)
+        self.addCleanup(self.store.dispose)
+        self.client = Client()
+        self.addCleanup(self.client.close)
+
+    def call(self, method, node, path, headers=base.OWNER, **kwargs):
+        return self.client.request(method, node.url + path, headers,
+                                   **kwargs)
+
+    def action(self, node, image_id, name, headers=base.OWNER):
+        return self.call('POST', node,
+                         '/v2/images/%s/actions/%s' % (image_id, name),
+                         headers)
+
+    def download(self, node, image_id, headers=base.OWNER):
+        return self.call('GET', node, '/v2/images/%s/file' % image_id,
+                         headers)
+
+    def assert_state_everywhere(self, image_id, expected, repeat=3):
+        """Both nodes (each worker, likely) and the state DB say so."""
+        for name, node in sorted(self.nodes.items()):
+            for _ in range(repeat):
+                for headers in (base.OWNER, MEMBER):
+                    resp = self.download(node, image_id, headers)
+                    self.assertEqual(
+                        expected, download_state(resp),
+                        'download of %s through node %s: %d %s' % (
+                            image_id, name, resp.status_code,
+                            resp.text[:200]))
+                resp = self.call('GET', node, '/v2/images/%s' % image_id)
+                self.assertEqual(200, resp.status_code, resp.text)
+                self.assertEqual(expected, resp.json()['status'],
+                                 'show through node %s' % name)
+        record = self.store.get(image_id)
+        self.assertEqual(expected,
+                         'active' if record is None else 'deactivated',
+                         'state database, image %s' % image_id)
+
+    def share(self, image_id):
+        resp = self.call('POST', self.node_a, '/v2/images/%s/members'
+                         % image_id, json={'member': 'shared-project'})
+        self.assertEqual(200, resp.status_code, resp.text)
+        resp = self.call('PUT', self.node_b, '/v2/images/%s/members/%s'
+                         % (image_id, 'shared-project'), MEMBER,
+                         json={'status': 'accepted'})
+        self.assertEqual(200, resp.status_code, resp.text)
+
+    # -- the very next request ------------------------------------------------
+
+    def test_next_request_on_the_other_node_sees_the_change(self):
+        image_id = create_image(self, self.client, self.node_a)
+        self.share(image_id)
+        # Every worker of both nodes has served the image as active: a
+        # per-process cache of the state would now be stale.
+        self.assert_state_everywhere(image_id, 'active')
+        upper = image_id.upper()
+        for _round in range(2):
+            resp = self.action(self.node_a, image_id, 'deactivate')
+            self.assertEqual(204, resp.status_code, resp.text)
+            # The very next request, on the other node.
+            resp = self.download(self.node_b, image_id, MEMBER)
+            self.assertEqual(403, resp.status_code, resp.text)
+            self.assertEqual('deactivated', download_state(resp))
+            self.assert_state_everywhere(image_id, 'deactivated')
+            # An upper-cased id in the URL finds the same record: Glance
+            # answers 404 (PostgreSQL) or finds the image (MariaDB's
+            # case-insensitive collation), never with its bytes.
+            for node in (self.node_a, self.node_b):
+                resp = self.download(node, upper)
+                self.assertIn(resp.status_code, (403, 404), resp.text)
+                self.assertNotIn(base.DATA[:64], resp.content)
+
+            resp = self.action(self.node_b, image_id, 'reactivate')
+            self.assertEqual(204, resp.status_code, resp.text)
+            resp = self.download(self.node_a, image_id, MEMBER)
+            self.assertEqual(200, resp.status_code, resp.text)
+            self.assertEqual('active', download_state(resp))
+            self.assert_state_everywhere(image_id, 'active')
+
+    # -- concurrent mixed requests --------------------------------------------
+
+    def test_concurrent_mixed_requests_agree_with_the_last_action(self):
+        images = [create_image(self, self.client, self.node_a)
+                  for _ in range(self.IMAGES)]
+        for image_id in images:
+            self.share(image_id)
+        seed = random.randrange(2 ** 32)
+        self.addDetail('seed', content.text_content(str(seed)))
+        actions, reads = self._run_load(images, seed)
+        failures = []
+        for image_id in images:
+            for action in actions[image_id]:
+                if action.status != 204:
+                    failures.append('%s of %s through node %s: %d' % (
+                        action.name, image_id, action.node, action.status))
+        for read in reads:
+            if read.status >= 500 or read.states is None:
+                failures.append('%s %s through node %s: %d' % (
+                    read.op, read.image or '', read.node, read.status))
+                continue
+            for image_id, observed in read.states.items():
+                expected = self._state_during(actions[image_id], read.start,
+                                              read.end)
+                if expected is not None and observed != expected:
+                    failures.append(
+                        '%s through node %s saw %s %s between '
+                        'acknowledged actions that left it %s' % (
+                            read.op, read.node, image_id, observed,
+                            expected))
+        self.assertEqual([], failures[:20], '%d failures' % len(failures))
+        self.assertEqual(self.REQUESTS, len(reads) + sum(
+            len(log) for log in actions.values()))
+
+        expected_deactivated = set()
+        for image_id in images:
+            done = [a for a in actions[image_id] if a.status == 204]
+            last = done[-1].name if done else 'reactivate'
+            expected = 'deactivated' if last == 'deactivate' else 'active'
+            if expected == 'deactivated':
+                expected_deactivated.add(image_id)
+            self.assert_state_everywhere(image_id, expected, repeat=2)
+        self.assertEqual(expected_deactivated,
+                         set(self.store.deactivated_among(images)))
+
+    def _run_load(self, images, seed):
+        """REQUESTS mixed requests from THREADS threads, across both nodes.
+
+        Actions on one image are serialised by a lock per image and logged
+        in completion order, so that "the last acknowledged action" is well
+        defined; reads run freely beside them.
+        """
+        rng = random.Random(seed)
+        ops = ['deactivate'] * 15 + ['reactivate'] * 15 + ['show'] * 25 + [
+            'list'] * 10 + ['download'] * 35
+        plan = [(rng.choice(ops), rng.choice('AB'), rng.choice(images),
+                 rng.choice((base.OWNER, base.ADMIN)))
+                for _ in range(self.REQUESTS)]
+        locks = {image_id: threading.Lock() for image_id in images}
+        actions = {image_id: [] for image_id in images}
+        reads = []
+        reads_lock = threading.Lock()
+        wanted = set(images)
+
+        def one(op, node_name, image_id, actor):
+            node = self.nodes[node_name]
+            if op in ('deactivate', 'reactivate'):
+                with locks[image_id]:
+                    start = time.monotonic()
+                    resp = self.action(node, image_id, op, actor)
+                    actions[image_id].append(Action(
+                        start, time.monotonic(), op, node_name,
+                        resp.status_code))
+                return
+            start = time.monotonic()
+            image = image_id
+            if op == 'download':
+                resp = self.download(node, image_id)
+                states = download_state(resp)
+                states = None if states is None else {image_id: states}
+            elif op == 'show':
+                resp = self.call('GET', node, '/v2/images/%s' % image_id)
+                states = ({image_id: resp.json()['status']}
+                          if resp.status_code == 200 else None)
+            else:
+                image = None
+                resp = self.call('GET', node, '/v2/images?limit=100')
+                states = None
+                if resp.status_code == 200:
+                    states = {i['id']: i['status']
+                              for i in resp.json()['images']
+                              if i['id'] in wanted}
+                    if set(states) != wanted:
+                        states = None
+            end = time.monotonic()
+            with reads_lock:
+                reads.append(Read(start, end, op, node_name, image,
+                                  resp.status_code, states))
+
+        with concurrent.futures.ThreadPoolExecutor(self.THREADS) as pool:
+            futures = [pool.submit(one, *task) for task in plan]
+            for future in futures:
+                future.result()
+        return actions, reads
+
+    @staticmethod
+    def _state_during(log, start, end):
+        """The state every node must show throughout [start, end], or None.
+
+        ``log`` holds one image's actions in the order they ran (they never
+        overlap).  None when an action ran during the interval.
+        """
+        state = 'active'
+        for action in log:
+            if end <= action.start:
+                return state
+            if start < action.end or action.status != 204:
+                return None
+            state = ('deactivated' if action.name == 'deactivate'
+                     else 'active')
+        return state
+
+
+class PostgreSQLMultiNodeTest(_MultiNodeTest, testtools.TestCase):
+    BACKEND = 'postgresql'
+
+
+class MariaDBMultiNodeTest(_MultiNodeTest, testtools.TestCase):
+    BACKEND = 'mysql'
+
+
+class DocumentationTest(testtools.TestCase):
+
+    def test_documented_configuration_is_the_tested_one(self):
+        with open(DOC) as doc:
+            text = doc.read()
+        indented = ''.join('    ' + line + '\n'
+                           for line in NODE_STATE_OPTS.splitlines())
+        self.assertIn(indented, text)
