@@ -1,0 +1,199 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""An image the caller cannot see is indistinguishable from a missing one.
+
+Against one real filter-mode Glance 33: for every action and data route
+the filter handles (deactivate, reactivate, ``GET``/``HEAD``/``PUT`` file,
+stage, import, locations ``GET``/``POST``, cache ``PUT``), another
+project's private *deactivated* image must get exactly what a random,
+missing id gets: the same status, the same message once the id is replaced
+by ``<ID>``, the same ``Content-Type`` and ``Allow``.  Otherwise a caller
+could learn that an id exists and is deactivated.  Another project's
+private *active* image is checked the same way.
+
+Timing: both must go through the same path, so the test also compares the
+median latency of ~20 requests each (interleaved).  It is a coarse check,
+documented as such: the medians must be within a factor of 3 of each other,
+which catches an extra round trip class (say, a missing id answered at once
+while an invisible one costs a sub-request and a database lookup more),
+not small differences.
+"""
+
+import statistics
+import uuid
+
+import testtools
+from testtools import content
+
+from tests.functional import base
+from tests.functional import rawhttp
+
+OWNER = base.OWNER
+OTHER = base.OTHER
+JSON = {'Content-Type': 'application/json'}
+OCTETS = {'Content-Type': 'application/octet-stream'}
+TRIES = 20
+TIMING_FACTOR = 3.0
+
+# name -> (method, path template, extra headers, body)
+ROUTES = {
+    'deactivate': ('POST', '/v2/images/%s/actions/deactivate', {}, None),
+    'reactivate': ('POST', '/v2/images/%s/actions/reactivate', {}, None),
+    'download': ('GET', '/v2/images/%s/file', {}, None),
+    'download-range': ('GET', '/v2/images/%s/file',
+                       {'Range': 'bytes=0-10'}, None),
+    'head-file': ('HEAD', '/v2/images/%s/file', {}, None),
+    'upload': ('PUT', '/v2/images/%s/file', OCTETS, b'data'),
+    'stage': ('PUT', '/v2/images/%s/stage', OCTETS, b'data'),
+    'import-copy-image': ('POST', '/v2/images/%s/import', JSON,
+                          b'{"method": {"name": "copy-image"}, '
+                          b'"all_stores": true}'),
+    'import-glance-direct': ('POST', '/v2/images/%s/import', JSON,
+                             b'{"method": {"name": "glance-direct"}}'),
+    'locations-get': ('GET', '/v2/images/%s/locations', {}, None),
+    'locations-post': ('POST', '/v2/images/%s/locations', JSON,
+                       b'{"url": "file:///nonexistent", '
+                       b'"validation_data": {}}'),
+    'cache-put': ('PUT', '/v2/cache/%s', {}, None),
+}
+
+
+class ExistenceTest(testtools.TestCase):
+    """One filter-mode Glance for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        super(ExistenceTest, cls).setUpClass()
+        cls.dir = rawhttp.ServerDir('gd-existence-')
+        cls.server = cls.dir.server('filter')
+        try:
+            cls.server.start()
+        except Exception:
+            cls.dir.remove()
+            raise
+        url = cls.server.url
+        data = rawhttp.random_data(4096)
+        cls.deactivated = rawhttp.new_image(url, OWNER, data)
+        rawhttp.deactivate(url, cls.deactivated, base.ADMIN)
+        cls.active = rawhttp.new_image(url, OWNER, data)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop(remove=False)
+        cls.dir.remove()
+        super(ExistenceTest, cls).tearDownClass()
+
+    def send(self, route, image_id):
+        method, path, headers, body = ROUTES[route]
+        return rawhttp.send(self.server.url, method, path % image_id,
+                            dict(OTHER, **headers), body)
+
+    def answer(self, resp, image_id):
+        """What a caller can compare: all but the id and the timing."""
+        return (resp.status,
+                rawhttp.message(resp.body).replace(image_id, '<ID>'),
+                resp.headers.get('Content-Type'),
+                resp.headers.get('Allow'))
+
+    def check_route(self, route, invisible=None, timing=True):
+        invisible = invisible or self.deactivated
+        hidden_times, missing_times = [], []
+        hidden_answers, missing_answers = set(), set()
+        for _ in range(TRIES if timing else 2):
+            missing = str(uuid.uuid4())
+            resp = self.send(route, invisible)
+            hidden_answers.add(self.answer(resp, invisible))
+            hidden_times.append(resp.seconds)
+            resp = self.send(route, missing)
+            missing_answers.add(self.answer(resp, missing))
+            missing_times.append(resp.seconds)
+        hidden_median = statistics.median(hidden_times)
+        missing_median = statistics.median(missing_times)
+        label = route if invisible == self.deactivated else route + '-active'
+        self.addDetail('existence-' + label, content.text_content(
+            '%s: invisible %s, median %.1f ms; missing %s, median %.1f ms\n'
+            % (label, sorted(hidden_answers), hidden_median * 1000,
+               sorted(missing_answers), missing_median * 1000)))
+        self.assertEqual(1, len(missing_answers), missing_answers)
+        self.assertEqual(missing_answers, hidden_answers)
+        # Glance 33 has no HEAD on /file: 405 for any id there.
+        self.assertEqual(405 if route == 'head-file' else 404,
+                         next(iter(missing_answers))[0])
+        if timing:
+            slow, fast = sorted([hidden_median, missing_median],
+                                reverse=True)
+            self.assertLess(slow, TIMING_FACTOR * fast + 0.005,
+                            'timing classes differ (coarse check)')
+
+    def test_deactivate(self):
+        self.check_route('deactivate')
+
+    def test_reactivate(self):
+        self.check_route('reactivate')
+
+    def test_download(self):
+        self.check_route('download')
+
+    def test_download_with_range(self):
+        self.check_route('download-range')
+
+    def test_head_file(self):
+        # KNOWN LEAK, reported to the lead.  Glance 33 has no HEAD on
+        # /file: a missing id gets 405, and so does an invisible active
+        # image.  The filter guards HEAD like GET, asks Glance for the
+        # image as the caller and returns that 404 for an invisible
+        # *deactivated* image: 404 vs 405 tells that the id exists and is
+        # deactivated.  Proposed fix in middleware._guarded(): when the
+        # look-up as the caller refuses (the caller cannot see the image),
+        # pass the original request on to the image service, which answers
+        # exactly as for a missing id (it cannot see it either); keep the
+        # look-up's refusal only if that answer would be a 2xx.  This test
+        # fails until then.
+        self.check_route('head-file')
+
+    def test_upload(self):
+        self.check_route('upload')
+
+    def test_stage(self):
+        self.check_route('stage')
+
+    def test_import_copy_image(self):
+        self.check_route('import-copy-image')
+
+    def test_import_glance_direct(self):
+        self.check_route('import-glance-direct')
+
+    def test_locations_get(self):
+        self.check_route('locations-get')
+
+    def test_locations_post(self):
+        self.check_route('locations-post')
+
+    def test_cache_put(self):
+        # KNOWN LEAK, reported to the lead.  Glance 33 answers a missing id
+        # on PUT /v2/cache/{id} with 404 "Image <ID> not found."; the filter
+        # answers an invisible deactivated image with the 404 of its
+        # metadata look-up, "No image found with ID <ID>": a different
+        # message for an image that exists and is deactivated.  Same fix as
+        # test_head_file (let the image service answer the original request
+        # when the caller cannot see the image).  This test fails until
+        # then.
+        self.check_route('cache-put')
+
+    def test_invisible_active_image_on_every_route(self):
+        # Not the filter's doing (it passes these through), but the
+        # baseline the deactivated case must match.
+        for route in ROUTES:
+            self.check_route(route, invisible=self.active, timing=False)
