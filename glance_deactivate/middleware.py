@@ -123,6 +123,7 @@ MSG_UNAVAILABLE = ('The image deactivation database is unavailable. '
 MSG_TOO_LARGE = ('The image service answer is too large to be checked '
                  'for deactivated images.')
 MSG_BAD_UPSTREAM = 'The image service answer could not be checked.'
+MSG_METHOD_OVERRIDE = 'Method override (_method) is not supported.'
 
 # At most this many image service pages are read to fill one page of a
 # status-filtered listing; past it the page is returned short, with a
@@ -173,6 +174,11 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         route = routing.match(self.mapper, environ)
         if route is None:
             return self.application(environ, start_response)
+        if routing.method_override(environ):
+            LOG.debug('Refused a method override on %s %s',
+                      environ.get('REQUEST_METHOD'), environ.get('PATH_INFO'))
+            return webob.exc.HTTPBadRequest(
+                explanation=MSG_METHOD_OVERRIDE)(environ, start_response)
         handler = self._handlers[route['handler']]
         try:
             return handler(environ, start_response, route)
@@ -262,7 +268,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             self.application, environ, route['image_id'],
             self.options.max_rewrite_bytes)
         if refusal is not None:
-            return refusal(environ, start_response)
+            return self._as_for_missing(environ, start_response, refusal)
         if image.get('status') != rewrite.ACTIVE:
             return self.application(environ, start_response)
         context = self._context(environ)
@@ -280,6 +286,21 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             return self.application(environ, start_response)
         LOG.debug('Image %s is deactivated; %s %s refused',
                   image_id, environ['REQUEST_METHOD'], environ['PATH_INFO'])
+        return response(environ, start_response)
+
+    def _as_for_missing(self, environ, start_response, refusal):
+        """Answer as the image service does for an image it does not show.
+
+        The caller cannot see the image, so the service's own answer to the
+        very request is the one it gives for a missing id (status, message,
+        ``Allow``), and the answer tells nothing more.  Should the service
+        accept the request all the same, its answer is closed unread and
+        the look-up's refusal is sent instead.
+        """
+        response = upstream.call(self.application, environ)
+        if 200 <= response.status_int < 300:
+            upstream.close(response.app_iter)
+            return refusal(environ, start_response)
         return response(environ, start_response)
 
     # -- metadata -------------------------------------------------------

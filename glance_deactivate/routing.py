@@ -32,6 +32,7 @@ overrides.
 """
 
 import re
+from urllib import parse
 
 import routes
 
@@ -49,6 +50,8 @@ SCHEMA = 'schema'
 ACTIONS = ('deactivate', 'reactivate')
 
 _SLASHES = re.compile('/{2,}')
+
+FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
 
 
 def build_mapper():
@@ -76,6 +79,21 @@ def normalize_path(path):
     if len(path) > 1 and path.endswith('/'):
         path = path[:-1]
     return path
+
+
+def method_override(environ):
+    """True when the router behind us could take another method than ours.
+
+    A superset of what Routes honours: any ``_method`` key in the query
+    string (percent-encoded or not, empty or not), or a POST with a form
+    body (whose ``_method`` field Routes would read).
+    """
+    query = environ.get('QUERY_STRING') or ''
+    if '_method' in parse.unquote_plus(query):
+        return True
+    content_type = (environ.get('CONTENT_TYPE') or '').lower()
+    return (environ.get('REQUEST_METHOD') == 'POST' and
+            content_type.startswith(FORM_TYPES))
 
 
 def match(mapper, environ):

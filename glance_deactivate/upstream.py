@@ -100,7 +100,7 @@ def read_body(response, limit):
     """
     if response.content_length is not None and (
             response.content_length > limit):
-        _close(response.app_iter)
+        close(response.app_iter)
         raise ResponseTooLarge()
     chunks = []
     size = 0
@@ -111,14 +111,15 @@ def read_body(response, limit):
                 raise ResponseTooLarge()
             chunks.append(chunk)
     finally:
-        _close(response.app_iter)
+        close(response.app_iter)
     return b''.join(chunks)
 
 
-def _close(app_iter):
-    close = getattr(app_iter, 'close', None)
-    if close is not None:
-        close()
+def close(app_iter):
+    """Close an app_iter, as a WSGI server would."""
+    closer = getattr(app_iter, 'close', None)
+    if closer is not None:
+        closer()
 
 
 def is_json(response):

@@ -421,20 +421,11 @@ class BypassMatrixTest(PairTestCase):
         self.assertEqual([], violations)
 
     def test_method_override(self):
-        # KNOWN BYPASS, reported to the lead (not fixed here: the filter's
-        # modules belong to the lead).  Glance's router honours a ``_method``
-        # query parameter (routes.middleware.RoutesMiddleware is built with
-        # use_method_override=True), but the filter routes and guards on
-        # REQUEST_METHOD.  ``POST /v2/images/{id}/file?_method=GET`` thus
-        # reaches Glance's download as a POST the filter does not guard, and
-        # any non-admin who can see the image downloads the data of a
-        # deactivated image; ``POST /v2/images/{id}?_method=GET`` shows it
-        # as active with its direct_url; admins can queue it for caching.
-        # Proposed fix in routing.match()/the filter: compute the method
-        # the way RoutesMiddleware does (``_method`` from the query string,
-        # upper-cased; for a form-encoded POST, from the body) and dispatch
-        # and guard on that, or answer 400 to any routed request carrying
-        # ``_method``.  This test fails until then.
+        # Found by this test: Glance's router honours a ``_method`` query
+        # parameter (RoutesMiddleware with use_method_override=True), so
+        # ``POST /v2/images/{id}/file?_method=GET`` was a download the
+        # filter did not guard.  The filter now answers any request on its
+        # routes carrying ``_method`` (or a form POST) with 400.
         rows, violations = self.run_matrix(
             METHOD_OVERRIDE_VARIANTS,
             'Method override (_method) on a deactivated image')

@@ -150,17 +150,10 @@ class ExistenceTest(testtools.TestCase):
         self.check_route('download-range')
 
     def test_head_file(self):
-        # KNOWN LEAK, reported to the lead.  Glance 33 has no HEAD on
-        # /file: a missing id gets 405, and so does an invisible active
-        # image.  The filter guards HEAD like GET, asks Glance for the
-        # image as the caller and returns that 404 for an invisible
-        # *deactivated* image: 404 vs 405 tells that the id exists and is
-        # deactivated.  Proposed fix in middleware._guarded(): when the
-        # look-up as the caller refuses (the caller cannot see the image),
-        # pass the original request on to the image service, which answers
-        # exactly as for a missing id (it cannot see it either); keep the
-        # look-up's refusal only if that answer would be a 2xx.  This test
-        # fails until then.
+        # Glance 33 has no HEAD on /file: a missing id gets 405.  The filter
+        # used to answer an invisible *deactivated* image with its look-up's
+        # 404, telling that the id exists; it now lets the image service
+        # answer the request itself whenever the caller cannot see the image.
         self.check_route('head-file')
 
     def test_upload(self):
@@ -182,14 +175,10 @@ class ExistenceTest(testtools.TestCase):
         self.check_route('locations-post')
 
     def test_cache_put(self):
-        # KNOWN LEAK, reported to the lead.  Glance 33 answers a missing id
-        # on PUT /v2/cache/{id} with 404 "Image <ID> not found."; the filter
-        # answers an invisible deactivated image with the 404 of its
-        # metadata look-up, "No image found with ID <ID>": a different
-        # message for an image that exists and is deactivated.  Same fix as
-        # test_head_file (let the image service answer the original request
-        # when the caller cannot see the image).  This test fails until
-        # then.
+        # Glance 33 answers a missing id here with 404 "Image <ID> not
+        # found.", not the metadata look-up's message: the filter passes the
+        # request on when the caller cannot see the image (see
+        # test_head_file).
         self.check_route('cache-put')
 
     def test_invisible_active_image_on_every_route(self):

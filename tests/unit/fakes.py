@@ -57,6 +57,10 @@ class FakeImageApp(object):
         self.seen = []
         self.bodies = []
         self.schema_statuses = list(SCHEMA_STATUSES)
+        # A store that hides image metadata from non-admins but would
+        # still serve their data: the filter must not rely on its
+        # consistency.
+        self.metadata_hidden = False
 
     def add(self, image_id, owner='p1', visibility='private',
             status='active', data=b'DATA'):
@@ -102,6 +106,9 @@ class FakeImageApp(object):
             return webob.exc.HTTPNotFound(
                 explanation='No image found with ID %s' % parts[2])
         if len(parts) == 3:
+            if self.metadata_hidden and not context.is_admin:
+                return webob.exc.HTTPNotFound(
+                    explanation='No image found with ID %s' % parts[2])
             if req.method == 'DELETE':
                 del self.images[parts[2]]
                 return webob.Response(status=204)

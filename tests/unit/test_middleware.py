@@ -208,6 +208,41 @@ class TestDeactivatedImage(FilterTestCase):
         self.assertEqual(404, resp.status_int)
         self.assertEqual([], self.app.bodies)
 
+    def test_method_override_is_refused_on_our_routes(self):
+        image_id = self.deactivated()
+        for path, method, headers in (
+                ('/v2/images/%s/file?_method=GET', 'POST', {}),
+                ('/v2/images/%s/file?_method=', 'POST', {}),
+                ('/v2/images/%s/file?%%5Fmethod=get', 'POST', {}),
+                ('/v2/images/%s?_method=GET', 'POST', {}),
+                ('/v2/images/%s/actions/deactivate?_method=GET', 'POST', {}),
+                ('/v2/images/%s/file', 'POST',
+                 {'Content-Type': 'application/x-www-form-urlencoded'})):
+            resp = self.call(path % image_id, method=method, headers=headers,
+                             body=b'_method=GET')
+            self.assertEqual(400, resp.status_int, path)
+            self.assertIn('Method override (_method) is not supported.',
+                          resp.text)
+        self.assertEqual([], self.app.bodies)
+        resp = self.call('/v2/tasks?_method=GET', method='POST')
+        self.assertIn(('POST', '/v2/tasks', '_method=GET'), self.app.seen)
+
+    def test_invisible_image_gets_the_stores_answer_for_the_request(self):
+        image_id = self.deactivated(owner='p1')
+        resp = self.call('/v2/images/%s/file' % image_id, method='HEAD',
+                         **OTHER)
+        self.assertIn(('HEAD', '/v2/images/%s/file' % image_id, ''),
+                      self.app.seen)
+        self.assertEqual(404, resp.status_int)
+        # Were the store to serve it all the same, nothing would be read.
+        self.app.images[image_id]['visibility'] = 'public'
+        self.app.metadata_hidden = True
+        resp = self.call('/v2/images/%s/file' % image_id, **OTHER)
+        self.assertEqual(404, resp.status_int)
+        self.assertIn('No image found with ID', resp.text)
+        self.assertEqual(0, self.app.bodies[-1].read)
+        self.assertTrue(self.app.bodies[-1].closed)
+
     def test_admin_download_streams_exact_bytes(self):
         image_id = self.deactivated(data=b'secret-bytes')
         resp = self.call('/v2/images/%s/file' % image_id, **ADMIN)
