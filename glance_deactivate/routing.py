@@ -84,12 +84,15 @@ def normalize_path(path):
 def method_override(environ):
     """True when the router behind us could take another method than ours.
 
-    A superset of what Routes honours: any ``_method`` key in the query
+    A superset of what Routes honours: a ``_method`` key in the query
     string (percent-encoded or not, empty or not), or a POST with a form
-    body (whose ``_method`` field Routes would read).
+    body (whose ``_method`` field Routes would read).  A value that merely
+    contains the word (``?name=my_method``) is no override.
     """
     query = environ.get('QUERY_STRING') or ''
-    if '_method' in parse.unquote_plus(query):
+    if '_method' in parse.unquote_plus(query) and any(
+            key == '_method' for key, _value in parse.parse_qsl(
+                query, keep_blank_values=True)):
         return True
     content_type = (environ.get('CONTENT_TYPE') or '').lower()
     return (environ.get('REQUEST_METHOD') == 'POST' and

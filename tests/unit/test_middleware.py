@@ -226,6 +226,8 @@ class TestDeactivatedImage(FilterTestCase):
         self.assertEqual([], self.app.bodies)
         resp = self.call('/v2/tasks?_method=GET', method='POST')
         self.assertIn(('POST', '/v2/tasks', '_method=GET'), self.app.seen)
+        resp = self.call('/v2/images?name=my_method&x_method=1')
+        self.assertEqual(200, resp.status_int)
 
     def test_invisible_image_gets_the_stores_answer_for_the_request(self):
         image_id = self.deactivated(owner='p1')
