@@ -44,6 +44,7 @@ MSG_BODY = 'A body is not expected with this request.'
 MSG_READ_ONLY = 'Read-only access'
 MSG_NOT_AUTHORIZED = 'You are not authorized to complete %s action.'
 MSG_BAD_STATUS = "Not allowed to %s image in status '%s'"
+MSG_UNRECORDABLE = 'This image cannot be deactivated here: %s.'
 
 Transition = collections.namedtuple(
     'Transition', 'action rule from_status to_status')
@@ -110,8 +111,16 @@ class ActionController(object):
                 explanation=MSG_BAD_STATUS % (transition.action, status))
         user_id, project_id, is_admin = request_context.describe(context)
         if transition.to_status == rewrite.DEACTIVATED:
-            self.store.add(image_id, user_id=user_id, project_id=project_id,
-                           by_admin=is_admin)
+            try:
+                self.store.add(image_id, user_id=user_id,
+                               project_id=project_id, by_admin=is_admin)
+            except ValueError as e:
+                # An id this package cannot record (longer than any Glance
+                # id): refuse rather than pretend it is deactivated.
+                LOG.warning('Cannot record the deactivation of image %s: %s',
+                            image_id, e)
+                return webob.exc.HTTPBadRequest(
+                    explanation=MSG_UNRECORDABLE % e)
         else:
             self.store.remove(image_id)
         LOG.info('Image %(image)s %(action)sd by user %(user)s of project '

@@ -45,6 +45,18 @@ def from_environ(environ):
     return None
 
 
+def is_vouched(environ):
+    """True when the host or the auth layer identified the caller.
+
+    Cheap (no context is built): used to warn once when the filter sits in
+    front of the auth layer.
+    """
+    adhoc = environ.get('webob.adhoc_attrs')
+    if adhoc and hasattr(adhoc.get('context'), 'to_policy_values'):
+        return True
+    return environ.get('HTTP_X_IDENTITY_STATUS') == 'Confirmed'
+
+
 def describe(context):
     """(user_id, project_id, is_admin) for records and log lines."""
     if context is None:

@@ -174,6 +174,13 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         route = routing.match(self.mapper, environ)
         if route is None:
             return self.application(environ, start_response)
+        if not self._warned_anonymous and not request_context.is_vouched(
+                environ):
+            self._warned_anonymous = True
+            LOG.warning('A request reached glance-deactivate without an '
+                        'authenticated context: the filter must sit after '
+                        'the auth and context filters (see '
+                        'glance-deactivate-manage check-pipeline).')
         if routing.method_override(environ):
             LOG.debug('Refused a method override on %s %s',
                       environ.get('REQUEST_METHOD'), environ.get('PATH_INFO'))
@@ -197,14 +204,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
     # -- helpers ----------------------------------------------------------
 
     def _context(self, environ):
-        ctx = request_context.from_environ(environ)
-        if ctx is None and not self._warned_anonymous:
-            self._warned_anonymous = True
-            LOG.warning('A request reached glance-deactivate without an '
-                        'authenticated context: the filter must sit after '
-                        'the auth and context filters (see '
-                        'glance-deactivate-manage check-pipeline).')
-        return ctx
+        return request_context.from_environ(environ)
 
     def _lookup(self, req, image_id):
         return upstream.get_image(self.application, req.environ, image_id,
@@ -401,10 +401,13 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             if not isinstance(images, list):
                 return webob.exc.HTTPBadGateway(
                     explanation=MSG_BAD_UPSTREAM)(environ, start_response)
-            if limit is None:
-                limit = len(images) if document.get('next') else None
-            page_deactivated = self.store.deactivated_among(
-                [image.get('id') for image in images])
+            if document.get('next') and (limit is None or
+                                         len(images) < limit):
+                # The store's own page size (or its api_limit_max cap).
+                limit = len(images)
+            page_deactivated = self._checked(
+                self.store.deactivated_among,
+                [image.get('id') for image in images]) or set()
             deactivated |= page_deactivated
             marker = listing.next_marker(document)
             for index, image in enumerate(images):

@@ -61,6 +61,7 @@ class FakeImageApp(object):
         # still serve their data: the filter must not rely on its
         # consistency.
         self.metadata_hidden = False
+        self.api_limit_max = 1000
 
     def add(self, image_id, owner='p1', visibility='private',
             status='active', data=b'DATA'):
@@ -151,7 +152,7 @@ class FakeImageApp(object):
             images = [i for i in images if i['id'] in wanted]
         if 'marker' in filters:
             images = [i for i in images if i['id'] > filters['marker']]
-        limit = int(filters.get('limit', 25))
+        limit = min(int(filters.get('limit', 25)), self.api_limit_max)
         page = images[:limit]
         body = {'images': [self._public(i) for i in page],
                 'first': '/v2/images', 'schema': '/v2/schemas/images'}

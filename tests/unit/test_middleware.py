@@ -187,11 +187,23 @@ class TestActions(FilterTestCase):
             self.assertEqual('POST', resp.headers['Allow'])
         self.assertEqual([], self.app.seen)
 
-    def test_anonymous_caller_is_refused(self):
+    def test_anonymous_caller_is_refused_and_logged_once(self):
+        log = self.useFixture(fixtures.FakeLogger())
         image_id = self.app.add(new_id(), visibility='public')
         resp = self.action(image_id, anonymous=True)
         self.assertEqual(403, resp.status_int)
         self.assertEqual(0, self.filter.store.count())
+        self.call('/v2/images/%s' % image_id, anonymous=True)
+        self.assertEqual(1, log.output.count('without an authenticated '
+                                             'context'))
+
+    def test_unrecordable_id_is_a_400(self):
+        image_id = self.app.add('x' * 80)
+        resp = self.action(image_id)
+        self.assertEqual(400, resp.status_int)
+        self.assertIn('cannot be deactivated here', resp.text)
+        self.assertEqual('active', self.call('/v2/images/%s' % image_id)
+                         .json['status'])
 
 
 class TestDeactivatedImage(FilterTestCase):
@@ -401,6 +413,15 @@ class TestListing(FilterTestCase):
         active = [i for i in self.ids if i not in self.deactivated_ids]
         self.assertEqual(active, [i['id'] for i in images])
         self.assertEqual({'active'}, {i['status'] for i in images})
+
+    def test_store_page_cap_bounds_our_pages(self):
+        self.app.api_limit_max = 3
+        resp = self.call('/v2/images?status=active&limit=100')
+        self.assertEqual(3, len(resp.json['images']))
+        self.assertIn('limit=100', resp.json['next'])
+        images = self.list_all('status=active&limit=100')
+        self.assertEqual(len(self.ids) - len(self.deactivated_ids),
+                         len(images))
 
     def test_status_in_both(self):
         images = self.list_all('status=in:active,deactivated&limit=4')
