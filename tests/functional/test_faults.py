@@ -14,24 +14,25 @@
 
 """Faults of the state database and of the API process, on real Glance.
 
-``StateDatabaseFaultsTest`` runs three filter-mode nodes on one Glance
-database (PostgreSQL) and one image store:
+``PostgreSQLStateDatabaseFaultsTest`` and ``MariaDBStateDatabaseFaultsTest``
+each run three filter-mode nodes on one Glance database and one image
+store, on that database server:
 
-* ``closed``: the state database (real PostgreSQL) is reached through
+* ``closed`` (two workers): the state database is reached through
   :class:`TcpRelay`, a relay in the test process that the tests stop (every
   relayed connection is cut and the port refuses new ones, as when the
-  database server goes down) and start again on the same port, while
-  Glance keeps running;
+  database server goes down) and start again on the same port, or freeze
+  (connections stay open, nothing answers), while Glance keeps running;
 * ``wrong``: the state database URL names a port nothing listens on;
 * ``open``: the same wrong address with ``fail_open = true``.
 
 The nodes use the documented multi-node options
-(``test_multinode.NODE_STATE_OPTS``: ``max_retries = 0``, a connect
-timeout).  ``ProcessRestartTest`` stops a node and starts a new process on
-the same files and databases.
+(``test_multinode.NODE_STATE_OPTS``: ``max_retries = 0``, connect and, for
+PyMySQL, read/write timeouts).  ``ProcessRestartTest`` stops a node and
+starts a new process on the same files and databases.
 
-Without PostgreSQL the tests skip, except under CI (``CI=true``), where
-they fail.
+Without the database servers the tests skip, except under CI
+(``CI=true``), where they fail.
 """
 
 import collections
@@ -52,9 +53,9 @@ from tests.functional import base
 from tests.functional import test_multinode as multinode
 
 PG = 'postgresql'
-WRONG_STATE_DB = ('postgresql+psycopg2://openstack_citest:openstack_citest'
-                  '@127.0.0.1:1/x')
 REQUEST_TIMEOUT = 60
+# connect_timeout (5 s), PyMySQL's read_timeout (10 s) and some slack.
+SILENT_DB_BOUND = 30
 
 Entry = collections.namedtuple('Entry', 'start end op image status meaning')
 
@@ -64,9 +65,11 @@ class TcpRelay(object):
 
     :meth:`stop` closes the listening socket and every relayed connection:
     clients see their connections drop and new ones refused, as when the
-    server goes away.  :meth:`start` listens again on the same port.  At most
-    ``max_connections`` connections are relayed at once (one thread each);
-    more are closed at once.
+    server goes away.  :meth:`start` listens again on the same port.
+    :meth:`freeze` keeps every connection open but forwards nothing (a hung
+    server, or a network that drops packets, as seen from the client);
+    :meth:`thaw` resumes.  At most ``max_connections`` connections are
+    relayed at once (one thread each); more are closed at once.
     """
 
     def __init__(self, target, port=None, max_connections=64):
@@ -77,6 +80,8 @@ class TcpRelay(object):
         self._pairs = {}
         self._stopping = None
         self._acceptor = None
+        self._flowing = threading.Event()
+        self._flowing.set()
 
     @property
     def running(self):
@@ -96,7 +101,14 @@ class TcpRelay(object):
             name='relay-accept-%d' % self.port, daemon=True)
         self._acceptor.start()
 
+    def freeze(self):
+        self._flowing.clear()
+
+    def thaw(self):
+        self._flowing.set()
+
     def stop(self):
+        self.thaw()
         if not self.running:
             return
         self._stopping.set()
@@ -145,7 +157,10 @@ class TcpRelay(object):
         selector.register(upstream, selectors.EVENT_READ, client)
         try:
             while True:
-                for key, _events in selector.select():
+                for key, _events in selector.select(0.1):
+                    if not self._flowing.is_set():
+                        self._flowing.wait(0.1)
+                        break
                     data = key.fileobj.recv(65536)
                     if not data:
                         return
@@ -195,13 +210,15 @@ class _FaultsTestCase(testtools.TestCase):
                              '%d %s' % (resp.status_code, resp.text[:200]))
 
 
-class StateDatabaseFaultsTest(_FaultsTestCase):
+class _StateDatabaseFaults(object):
     """The state database goes away; Glance keeps running."""
+
+    BACKEND = None
 
     @classmethod
     def setUpClass(cls):
-        super(StateDatabaseFaultsTest, cls).setUpClass()
-        multinode.require_database(PG)
+        super(_StateDatabaseFaults, cls).setUpClass()
+        multinode.require_database(cls.BACKEND)
         cls._stack = contextlib.ExitStack()
         try:
             cls._start_nodes(cls._stack)
@@ -211,19 +228,24 @@ class StateDatabaseFaultsTest(_FaultsTestCase):
 
     @classmethod
     def _start_nodes(cls, stack):
-        glance_db = multinode.TemporaryDatabase(PG, 'glance_ft')
+        backend = cls.BACKEND
+        glance_db = multinode.TemporaryDatabase(backend, 'glance_ft')
         glance_db.setUp()
         stack.callback(glance_db.cleanUp)
-        state_db = multinode.TemporaryDatabase(PG, 'gd_state_ft')
+        state_db = multinode.TemporaryDatabase(backend, 'gd_state_ft')
         state_db.setUp()
         stack.callback(state_db.cleanUp)
         cls.state_db = state_db.url
-        cls.relay = TcpRelay((multinode.HOST, multinode.PORTS[PG]))
+        cls.relay = TcpRelay((multinode.HOST, multinode.PORTS[backend]))
         cls.relay.start()
         stack.callback(cls.relay.stop)
-        relayed = 'postgresql+psycopg2://%s:%s@%s:%d/%s' % (
-            multinode.CITEST, multinode.CITEST, multinode.HOST,
-            cls.relay.port, state_db.name)
+        relayed = multinode.URLS[backend].format(
+            user=multinode.CITEST, name=state_db.name,
+            host='%s:%d' % (multinode.HOST, cls.relay.port))
+        # Nothing listens on port 1.
+        wrong = multinode.URLS[backend].format(
+            user=multinode.CITEST, name='x', host=multinode.HOST + ':1')
+        options = multinode.NODE_STATE_OPTS[backend]
 
         def node(**kwargs):
             server = devserver.GlanceServer(
@@ -233,15 +255,14 @@ class StateDatabaseFaultsTest(_FaultsTestCase):
 
         # Syncs Glance's schema and ours (through the relay).
         cls.closed = node(state_db=relayed, workers=2,
-                          extra_state_opts=multinode.NODE_STATE_OPTS)
+                          extra_state_opts=options)
         # These two cannot sync ours: their database is unreachable, and
         # they must start all the same.
         shared = dict(images_dir=cls.closed.images_dir, sync_db=False,
-                      state_db=WRONG_STATE_DB)
-        cls.wrong = node(extra_state_opts=multinode.NODE_STATE_OPTS,
-                         **shared)
-        cls.open = node(extra_state_opts=multinode.NODE_STATE_OPTS +
-                        'fail_open = true\n', **shared)
+                      state_db=wrong)
+        cls.wrong = node(extra_state_opts=options, **shared)
+        cls.open = node(extra_state_opts=options + 'fail_open = true\n',
+                        **shared)
         cls.client = multinode.Client()
         stack.callback(cls.client.close)
         cls.store = state_store.DeactivationStore.from_url(
@@ -251,10 +272,10 @@ class StateDatabaseFaultsTest(_FaultsTestCase):
     @classmethod
     def tearDownClass(cls):
         cls._stack.close()
-        super(StateDatabaseFaultsTest, cls).tearDownClass()
+        super(_StateDatabaseFaults, cls).tearDownClass()
 
     def setUp(self):
-        super(StateDatabaseFaultsTest, self).setUp()
+        super(_StateDatabaseFaults, self).setUp()
         for name in ('closed', 'wrong', 'open'):
             server = getattr(self, name)
             self.addOnException(
@@ -363,6 +384,27 @@ class StateDatabaseFaultsTest(_FaultsTestCase):
         self.assertIsNone(self.store.get(self.deactivated))
         self.assertIs(process, self.closed.process)
         self.assertIsNone(process.poll())
+
+    def test_silent_database_gets_503_in_bounded_time(self):
+        # The database host stops answering without closing anything (a
+        # hung server, a network dropping packets): a checked request must
+        # still get its 503 in bounded time rather than hold the worker.
+        self.assert_download(self.closed, self.deactivated, 'deactivated')
+        self.addCleanup(self.relay.thaw)
+        self.relay.freeze()
+        started = time.monotonic()
+        try:
+            resp = self.client.request(
+                'GET', '%s/v2/images/%s/file' % (self.closed.url,
+                                                 self.deactivated),
+                base.OWNER, timeout=SILENT_DB_BOUND)
+        except requests.exceptions.Timeout:
+            self.fail('no answer within %d s while the state database is '
+                      'silent: the request hangs' % SILENT_DB_BOUND)
+        assert_unavailable(self, resp, 'download')
+        self.assertLess(time.monotonic() - started, SILENT_DB_BOUND)
+        self.relay.thaw()
+        self.assert_download(self.closed, self.deactivated, 'deactivated')
 
     # -- (b) the database restarts in the middle of load ----------------------
 
@@ -506,6 +548,15 @@ class _LoadLog(object):
             self.entries.append(entry)
             if toggled:
                 self.actions[entry.image].append(entry)
+
+
+class PostgreSQLStateDatabaseFaultsTest(_StateDatabaseFaults,
+                                        _FaultsTestCase):
+    BACKEND = 'postgresql'
+
+
+class MariaDBStateDatabaseFaultsTest(_StateDatabaseFaults, _FaultsTestCase):
+    BACKEND = 'mysql'
 
 
 class ProcessRestartTest(_FaultsTestCase):
