@@ -87,6 +87,8 @@ Option                   Meaning
                          database is down (default false: 503).
 ``policy_file``          Policy file with the rules below (default: the
                          host's ``[oslo_policy] policy_file``).
+``query_timeout``        Seconds to wait for the state database before
+                         treating it as unavailable (default 10).
 ``max_rewrite_bytes``    Largest JSON answer rewritten (default 64 MiB).
 =======================  ===============================================
 
@@ -105,6 +107,7 @@ import webob
 import webob.exc
 
 from glance_deactivate import actions
+from glance_deactivate import bounded_store
 from glance_deactivate import config
 from glance_deactivate import context as request_context
 from glance_deactivate import guards
@@ -147,10 +150,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         config.prepare(self.oslo_conf, self.conf)
         self.options = self.oslo_conf[opts.GROUP]
         if store is None:
-            store = state_store.DeactivationStore(self.oslo_conf)
-            if self.options.auto_create_schema and (
-                    self.options.connection.startswith('sqlite')):
-                store.ensure_schema()
+            store = self._build_store()
         self.store = store
         self.policy = policy or policies.Policy(self.oslo_conf)
         self.mapper = mapper or routing.build_mapper()
@@ -202,6 +202,22 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                 explanation=MSG_TOO_LARGE)(environ, start_response)
 
     # -- helpers ----------------------------------------------------------
+
+    def _build_store(self):
+        store = state_store.DeactivationStore(self.oslo_conf)
+        if self.options.auto_create_schema and (
+                self.options.connection.startswith('sqlite')):
+            try:
+                store.ensure_schema()
+            except state_store.StoreUnavailable as e:
+                # The store tries again on its first use; the filter starts
+                # and fails closed (or open) until then.
+                LOG.error('Could not create the deactivation schema at '
+                          'start-up: %s', e)
+        if self.options.query_timeout:
+            store = bounded_store.BoundedStore(store,
+                                               self.options.query_timeout)
+        return store
 
     def _context(self, environ):
         return request_context.from_environ(environ)

@@ -91,6 +91,27 @@ Possible values:
 Related options:
     * connection
 """),
+    cfg.FloatOpt('query_timeout',
+                 default=10.0,
+                 min=0,
+                 help="""
+Seconds a request waits for the deactivation database before giving up.
+
+A database that stops answering without closing its connections (a hung
+server, a network dropping packets) would otherwise hold an API worker for
+as long as the operating system keeps the socket.  Past this deadline the
+request is treated as if the database were unreachable: 503 Service
+Unavailable, or passed through with ``fail_open``.  A deactivation that
+timed out may still be recorded once the database answers.
+
+Possible values:
+    * A positive number of seconds (default 10)
+    * 0: no deadline (not recommended)
+
+Related options:
+    * fail_open
+    * connection_parameters (e.g. ``connect_timeout=5``)
+"""),
     cfg.IntOpt('max_rewrite_bytes',
                default=64 * 1024 * 1024,
                min=1024,

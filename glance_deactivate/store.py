@@ -170,6 +170,11 @@ def _one_line(exc):
     return text if len(text) <= 300 else text[:297] + '...'
 
 
+def _sqlite_busy(exc):
+    """SQLite's "database is locked": another writer, worth a retry."""
+    return 'database is locked' in str(exc)
+
+
 class _Context(object):
     """A throw-away context object for ``enginefacade`` ``using()``."""
 
@@ -435,18 +440,24 @@ class DeactivationStore(object):
                 LOG.info('Deactivation state database %s is available again',
                          self._safe_url)
 
-    @oslo_db_api.wrap_db_retry(max_retries=3, retry_interval=0.1,
-                               max_retry_interval=1, retry_on_deadlock=True)
+    @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
+                               max_retry_interval=1, retry_on_deadlock=True,
+                               exception_checker=_sqlite_busy)
     def _insert(self, row):
-        with self._session(writer=True) as session:
+        # The look-up runs in a transaction of its own: a SQLite write
+        # transaction that began with a read cannot wait for another
+        # writer's lock (SQLITE_BUSY at once, "database is locked").
+        with self._session() as session:
             if session.get(_Model, row['image_id']) is not None:
                 return False
+        with self._session(writer=True) as session:
             session.add(_Model(**row))
             session.flush()
         return True
 
-    @oslo_db_api.wrap_db_retry(max_retries=3, retry_interval=0.1,
-                               max_retry_interval=1, retry_on_deadlock=True)
+    @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
+                               max_retry_interval=1, retry_on_deadlock=True,
+                               exception_checker=_sqlite_busy)
     def _delete(self, canonical_id):
         with self._session(writer=True) as session:
             result = session.execute(

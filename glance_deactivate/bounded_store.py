@@ -1,0 +1,84 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""The state store with a deadline on every call.
+
+A database that stops answering without closing its connections (a hung
+server, a stopped process, a network that drops packets) would hold an API
+worker on a pooled connection for as long as the operating system keeps
+the socket: psycopg2 has no read timeout at all.  The filter therefore runs
+each store call in a small thread pool and waits at most
+``[image_deactivation] query_timeout`` seconds for it; past that the call
+counts as ``StoreUnavailable`` (503, or pass-through with ``fail_open``).
+
+A call that timed out keeps its pool thread until the driver gives up or
+the database answers; when every pool thread is stuck, further calls wait
+in the queue and time out too, so the worker is never held longer than the
+deadline.  A write that timed out may still be applied once the database
+answers: a deactivation acknowledged with 503 may take effect late, which
+errs on the side of the control.
+"""
+
+from concurrent import futures
+
+from glance_deactivate import store as state_store
+
+# Pool threads per API worker process: more than the concurrent requests a
+# worker serves, so that a few stuck calls do not delay the others.
+POOL_SIZE = 8
+
+
+class BoundedStore(object):
+    """A DeactivationStore whose calls give up after ``timeout`` seconds."""
+
+    def __init__(self, store, timeout, pool_size=POOL_SIZE):
+        self.store = store
+        self.timeout = timeout
+        self._pool = futures.ThreadPoolExecutor(
+            max_workers=pool_size, thread_name_prefix='glance-deactivate-db')
+
+    def _call(self, method, *args, **kwargs):
+        future = self._pool.submit(method, *args, **kwargs)
+        try:
+            return future.result(timeout=self.timeout)
+        except futures.TimeoutError:
+            future.cancel()
+            raise state_store.StoreUnavailable(
+                'no answer from the deactivation database within %s s'
+                % self.timeout)
+
+    def get(self, image_id):
+        return self._call(self.store.get, image_id)
+
+    def deactivated_among(self, image_ids):
+        return self._call(self.store.deactivated_among, list(image_ids))
+
+    def list_ids(self, limit=None):
+        return self._call(self.store.list_ids, limit)
+
+    def count(self):
+        return self._call(self.store.count)
+
+    def add(self, image_id, user_id=None, project_id=None, by_admin=False):
+        return self._call(self.store.add, image_id, user_id=user_id,
+                          project_id=project_id, by_admin=by_admin)
+
+    def remove(self, image_id):
+        return self._call(self.store.remove, image_id)
+
+    def ensure_schema(self):
+        return self._call(self.store.ensure_schema)
+
+    def dispose(self):
+        return self.store.dispose()

@@ -1,0 +1,72 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+import threading
+import time
+
+import fixtures
+import testtools
+
+from glance_deactivate import bounded_store
+from glance_deactivate import store as state_store
+
+
+class HangingStore(object):
+    """Answers once released, like a database that stopped answering."""
+
+    def __init__(self):
+        self.release = threading.Event()
+
+    def get(self, image_id):
+        self.release.wait(30)
+        return 'late'
+
+    def add(self, image_id, **kwargs):
+        self.release.wait(30)
+        return True
+
+
+class TestBoundedStore(testtools.TestCase):
+
+    def test_calls_pass_through(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        real = state_store.DeactivationStore.from_url(
+            'sqlite:///%s/s.sqlite' % tmp)
+        store = bounded_store.BoundedStore(real, timeout=10)
+        self.assertTrue(store.add('ABC', user_id='u', by_admin=True))
+        self.assertEqual('abc', store.get('abc').image_id)
+        self.assertEqual({'abc'}, store.deactivated_among(iter(['ABC', 'x'])))
+        self.assertEqual(['abc'], store.list_ids())
+        self.assertEqual(1, store.count())
+        self.assertTrue(store.remove('abc'))
+
+    def test_a_hanging_database_is_unavailable_after_the_deadline(self):
+        hanging = HangingStore()
+        self.addCleanup(hanging.release.set)
+        store = bounded_store.BoundedStore(hanging, timeout=0.2,
+                                           pool_size=1)
+        for call in (lambda: store.get('x'), lambda: store.add('x')):
+            started = time.monotonic()
+            e = self.assertRaises(state_store.StoreUnavailable, call)
+            self.assertLess(time.monotonic() - started, 5)
+            self.assertIn('no answer', str(e))
+        hanging.release.set()
+        self.assertEqual('late', store.get('x'))
+
+    def test_errors_keep_their_type(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        real = state_store.DeactivationStore.from_url(
+            'sqlite:///%s/s.sqlite' % tmp)
+        store = bounded_store.BoundedStore(real, timeout=10)
+        self.assertRaises(ValueError, store.add, 'x' * 100)
