@@ -27,9 +27,10 @@ store, on that database server:
 * ``open``: the same wrong address with ``fail_open = true``.
 
 The nodes use the documented multi-node options
-(``test_multinode.NODE_STATE_OPTS``: ``max_retries = 0``, connect and, for
-PyMySQL, read/write timeouts).  ``ProcessRestartTest`` stops a node and
-starts a new process on the same files and databases.
+(``test_multinode.NODE_STATE_OPTS``: ``query_timeout``,
+``max_retries = 0``, connect and, for PyMySQL, read/write timeouts).
+``ProcessRestartTest`` stops a node and starts a new process on the same
+files and databases.
 
 Without the database servers the tests skip, except under CI
 (``CI=true``), where they fail.
@@ -54,8 +55,8 @@ from tests.functional import test_multinode as multinode
 
 PG = 'postgresql'
 REQUEST_TIMEOUT = 60
-# connect_timeout (5 s), PyMySQL's read_timeout (10 s) and some slack.
-SILENT_DB_BOUND = 30
+# query_timeout (10 s) and some slack.
+SILENT_DB_BOUND = 20
 
 Entry = collections.namedtuple('Entry', 'start end op image status meaning')
 

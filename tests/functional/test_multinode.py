@@ -62,11 +62,12 @@ URLS = {
 }
 
 # The [image_deactivation] options of every node after ``connection``, per
-# database; shown verbatim in doc/source/multinode.rst.  PyMySQL's read and
-# write timeouts bound a wait on a database that stops answering; libpq has
-# no such option (see the silent database test in test_faults).
+# database; shown verbatim in doc/source/multinode.rst.  query_timeout bounds
+# a request's wait on a database that stops answering; PyMySQL's read and
+# write timeouts also free the connection (libpq has no such option).
 _COMMON_STATE_OPTS = """\
 fail_open = false
+query_timeout = 10
 max_retries = 0
 max_pool_size = 5
 max_overflow = 10
