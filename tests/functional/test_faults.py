@@ -38,6 +38,7 @@ Without the database servers the tests skip, except under CI
 
 import collections
 import contextlib
+import logging
 import random
 import selectors
 import socket
@@ -55,6 +56,7 @@ from tests.functional import test_multinode as multinode
 
 PG = 'postgresql'
 REQUEST_TIMEOUT = 60
+LOG = logging.getLogger(__name__)
 # query_timeout (10 s) and some slack.
 SILENT_DB_BOUND = 20
 
@@ -501,11 +503,19 @@ class _StateDatabaseFaults(object):
                         image_id, op)
                 with lock or contextlib.nullcontext():
                     start = time.monotonic()
-                    resp = http.request(method, self.closed.url + path,
-                                        headers=base.OWNER,
-                                        timeout=REQUEST_TIMEOUT)
+                    try:
+                        resp = http.request(method, self.closed.url + path,
+                                            headers=base.OWNER,
+                                            timeout=REQUEST_TIMEOUT)
+                    except requests.RequestException as e:
+                        # No answer at all: logged as status 0, a failure.
+                        status, meaning = 0, None
+                        LOG.error('%s %s: %s', method, path, e)
+                    else:
+                        status = resp.status_code
+                        meaning = _meaning(resp, op)
                     log.add(Entry(start, time.monotonic(), op, image_id,
-                                  resp.status_code, _meaning(resp, op)),
+                                  status, meaning),
                             toggled=lock is not None)
 
 
