@@ -85,9 +85,10 @@ def method_override(environ):
     """True when the router behind us could take another method than ours.
 
     A superset of what Routes honours: a ``_method`` key in the query
-    string (percent-encoded or not, empty or not), or a POST with a form
-    body (whose ``_method`` field Routes would read).  A value that merely
-    contains the word (``?name=my_method``) is no override.
+    string (percent-encoded or not, empty or not), or a POST with a
+    non-empty form body (whose ``_method`` field Routes would read).  A
+    value that merely contains the word (``?name=my_method``) is no
+    override, nor is a form content type without a body.
     """
     query = environ.get('QUERY_STRING') or ''
     if '_method' in parse.unquote_plus(query) and any(
@@ -95,8 +96,11 @@ def method_override(environ):
                 query, keep_blank_values=True)):
         return True
     content_type = (environ.get('CONTENT_TYPE') or '').lower()
-    return (environ.get('REQUEST_METHOD') == 'POST' and
-            content_type.startswith(FORM_TYPES))
+    if (environ.get('REQUEST_METHOD') != 'POST' or
+            not content_type.startswith(FORM_TYPES)):
+        return False
+    chunked = 'chunked' in (environ.get('HTTP_TRANSFER_ENCODING') or '')
+    return chunked or (environ.get('CONTENT_LENGTH') or '0') not in ('', '0')
 
 
 def match(mapper, environ):

@@ -230,11 +230,25 @@ class TestDeactivatedImage(FilterTestCase):
                 ('/v2/images/%s/actions/deactivate?_method=GET', 'POST', {}),
                 ('/v2/images/%s/file', 'POST',
                  {'Content-Type': 'application/x-www-form-urlencoded'})):
+            body = None if 'actions' in path else b'_method=GET'
             resp = self.call(path % image_id, method=method, headers=headers,
-                             body=b'_method=GET')
+                             body=body)
             self.assertEqual(400, resp.status_int, path)
             self.assertIn('Method override (_method) is not supported.',
                           resp.text)
+        # An action with a body gets Glance's own answer for the body first.
+        resp = self.call('/v2/images/%s/actions/deactivate' % image_id,
+                         method='POST', body=b'_method=GET', headers={
+                             'Content-Type':
+                             'application/x-www-form-urlencoded'})
+        self.assertEqual(400, resp.status_int)
+        self.assertIn('A body is not expected', resp.text)
+        # A form content type without a body overrides nothing.
+        resp = self.call('/v2/images/%s/actions/reactivate' % image_id,
+                         method='POST', headers={
+                             'Content-Type':
+                             'application/x-www-form-urlencoded'})
+        self.assertEqual(204, resp.status_int)
         self.assertEqual([], self.app.bodies)
         resp = self.call('/v2/tasks?_method=GET', method='POST')
         self.assertIn(('POST', '/v2/tasks', '_method=GET'), self.app.seen)
