@@ -25,9 +25,12 @@ counts as ``StoreUnavailable`` (503, or pass-through with ``fail_open``).
 A call that timed out keeps its pool thread until the driver gives up or
 the database answers; when every pool thread is stuck, further calls wait
 in the queue and time out too, so the worker is never held longer than the
-deadline.  A write that timed out may still be applied once the database
-answers: a deactivation acknowledged with 503 may take effect late, which
-errs on the side of the control.
+deadline.  A SQLite database, a local file whose own busy timeout bounds
+every wait, is not wrapped.
+
+A write that timed out may still be applied once the database answers: a
+deactivation answered with 503 may take effect late, which errs on the side
+of the control; so may a reactivation answered with 503.
 """
 
 from concurrent import futures
@@ -79,6 +82,10 @@ class BoundedStore(object):
 
     def ensure_schema(self):
         return self._call(self.store.ensure_schema)
+
+    @property
+    def is_sqlite(self):
+        return self.store.is_sqlite
 
     def dispose(self):
         return self.store.dispose()

@@ -104,6 +104,9 @@ request is treated as if the database were unreachable: 503 Service
 Unavailable, or passed through with ``fail_open``.  A deactivation that
 timed out may still be recorded once the database answers.
 
+Applies to PostgreSQL and MySQL/MariaDB; a SQLite file's own busy timeout
+bounds its waits.
+
 Possible values:
     * A positive number of seconds (default 10)
     * 0: no deadline (not recommended)

@@ -105,6 +105,7 @@ MAX_IMAGE_ID_LENGTH = models.MAX_IMAGE_ID_LENGTH
 _DB_OPTION_NAMES = tuple(opt.dest for opt in opts.database_opts)
 
 _Model = models.ImageDeactivation
+_TABLE = _Model.__table__
 
 
 class StoreUnavailable(Exception):
@@ -207,7 +208,10 @@ class DeactivationStore(object):
         # database option is passed explicitly, so nothing falls back to the
         # host's [database] group.
         self._context = enginefacade.transaction_context()
-        self._context.configure(**db_conf)
+        # thread_checkin adds a sleep(0) on every connection check-in, for
+        # eventlet; API workers here are native threads or processes, and
+        # the look-up is on every checked request.
+        self._context.configure(thread_checkin=False, **db_conf)
 
         self._start_lock = threading.Lock()
         self._startup_retried = False
@@ -231,6 +235,11 @@ class DeactivationStore(object):
             conf.set_override(name, value, group=opts.GROUP)
         return cls(conf)
 
+    @property
+    def is_sqlite(self):
+        """True for a SQLite database (a local file, or memory)."""
+        return self._is_sqlite
+
     def __repr__(self):
         return '<%s %s>' % (type(self).__name__, self._safe_url)
 
@@ -241,9 +250,10 @@ class DeactivationStore(object):
         canonical_id = _canonical(image_id)
         if not _storable(canonical_id):
             return None
+        query = sa.select(_TABLE).where(_TABLE.c.image_id == canonical_id)
         with self._guard('read'):
-            with self._session() as session:
-                row = session.get(_Model, canonical_id)
+            with self._connection() as connection:
+                row = connection.execute(query).first()
                 return _record(row) if row is not None else None
 
     def deactivated_among(self, image_ids):
@@ -263,12 +273,12 @@ class DeactivationStore(object):
             return set()
         found = set()
         with self._guard('read'):
-            with self._session() as session:
+            with self._connection() as connection:
                 for start in range(0, len(wanted), IN_CHUNK_SIZE):
                     chunk = wanted[start:start + IN_CHUNK_SIZE]
-                    query = sa.select(_Model.image_id).where(
-                        _Model.image_id.in_(chunk))
-                    found.update(session.scalars(query))
+                    query = sa.select(_TABLE.c.image_id).where(
+                        _TABLE.c.image_id.in_(chunk))
+                    found.update(connection.execute(query).scalars())
         return {image_id.lower() for image_id in found}
 
     def list_ids(self, limit=None):
@@ -410,6 +420,13 @@ class DeactivationStore(object):
             with self._schema_lock:
                 if not self._schema_ready:
                     self._upgrade_schema(engine)
+
+    @contextlib.contextmanager
+    def _connection(self):
+        """A reader connection for SQLAlchemy Core look-ups (no ORM)."""
+        self._ready()
+        with self._context.reader.connection.using(_Context()) as connection:
+            yield connection
 
     @contextlib.contextmanager
     def _session(self, writer=False):

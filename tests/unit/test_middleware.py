@@ -458,11 +458,15 @@ class TestSchema(FilterTestCase):
             'status']['enum']
         self.assertIn('deactivated', enum)
 
-    def test_schema_that_has_it_is_unchanged(self):
+    def test_schema_that_has_it_is_unchanged_and_then_passed_through(self):
         self.app.schema_statuses.append('deactivated')
         resp = self.call('/v2/schemas/image')
         self.assertEqual(
             1, resp.json['properties']['status']['enum'].count('deactivated'))
+        self.assertEqual({'image'}, self.filter._schemas_ok)
+        resp = self.call('/v2/schemas/image')
+        self.assertEqual(200, resp.status_int)
+        self.assertEqual(set(), {'images'} & self.filter._schemas_ok)
 
 
 class TestFaults(FilterTestCase):
