@@ -99,6 +99,9 @@ LOG = logging.getLogger(__name__)
 # How many ids deactivated_among() puts in one IN (...) list.
 IN_CHUNK_SIZE = 500
 
+# Threads whose SQLite look-up connection is kept open.
+SQLITE_READER_THREADS = 16
+
 MAX_IMAGE_ID_LENGTH = models.MAX_IMAGE_ID_LENGTH
 
 # The options of our group that configure the enginefacade (oslo.db's).
@@ -219,6 +222,9 @@ class DeactivationStore(object):
         self._schema_ready = not (self._is_sqlite
                                   and group.auto_create_schema)
         self._healthy = True
+        self._sqlite_file = self._is_sqlite and self._url.database not in (
+            None, '', ':memory:')
+        self._reader_engine = None
 
     @classmethod
     def from_url(cls, url, **db_overrides):
@@ -363,6 +369,8 @@ class DeactivationStore(object):
         """Close the pooled connections (the store stays usable)."""
         if self._context.is_started:
             self._context.dispose_pool()
+        if self._reader_engine is not None:
+            self._reader_engine.dispose()
 
     # Internals
 
@@ -423,10 +431,30 @@ class DeactivationStore(object):
 
     @contextlib.contextmanager
     def _connection(self):
-        """A reader connection for SQLAlchemy Core look-ups (no ORM)."""
+        """A reader connection for SQLAlchemy Core look-ups (no ORM).
+
+        For a SQLite file, oslo.db's engine opens a new connection (and
+        pings it) for every call (NullPool): look-ups, which run on every
+        checked request, use an engine of their own that keeps one
+        connection per thread instead.  Each look-up is its own short
+        read transaction, so it sees every committed change.
+        """
         self._ready()
+        if self._sqlite_file:
+            with self._sqlite_reader().connect() as connection:
+                yield connection
+            return
         with self._context.reader.connection.using(_Context()) as connection:
             yield connection
+
+    def _sqlite_reader(self):
+        if self._reader_engine is None:
+            with self._start_lock:
+                if self._reader_engine is None:
+                    self._reader_engine = sa.create_engine(
+                        self._url, poolclass=sa.pool.SingletonThreadPool,
+                        pool_size=SQLITE_READER_THREADS)
+        return self._reader_engine
 
     @contextlib.contextmanager
     def _session(self, writer=False):

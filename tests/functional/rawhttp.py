@@ -56,7 +56,12 @@ def send(url, method, target, headers=None, body=None, timeout=60):
             conn.putheader(name, value)
         if body is not None:
             conn.putheader('Content-Length', str(len(body)))
-        conn.endheaders(body)
+        try:
+            conn.endheaders(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The server answered (and closed) before reading the whole
+            # body, as it may for a request it refuses: read that answer.
+            pass
         resp = conn.getresponse()
         data = resp.read()
         seconds = time.monotonic() - started
