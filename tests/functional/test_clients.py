@@ -17,14 +17,20 @@
 python-glanceclient is what Nova and Cinder download images with; it also
 validates every image it reads against ``/v2/schemas/image``, so a
 ``deactivated`` status missing from the schema would fail here.
+openstacksdk is driven against the filter and against Glance's native
+deactivate side by side: it must see the same thing from both.
 """
 
 import io
 
 from glanceclient import exc as glance_exc
+from keystoneauth1 import noauth
+from keystoneauth1 import session as ks_session
+import openstack.connection
 from testtools import content
 
 from glance_deactivate import demo
+from glance_deactivate import devserver
 from tests.functional import base
 
 
@@ -55,3 +61,60 @@ class TestGlanceClient(base.GlanceTestCase):
                           member.images.upload, image_id, io.BytesIO(b'x'))
         admin.images.reactivate(image_id)
         self.assertEqual(base.DATA, b''.join(member.images.data(image_id)))
+
+
+def sdk(url, headers):
+    """An openstacksdk connection acting with ``headers``' identity."""
+    session = ks_session.Session(auth=noauth.NoAuth(),
+                                 additional_headers=headers)
+    return openstack.connection.Connection(
+        session=session, image_endpoint_override=url,
+        image_api_version='2')
+
+
+class TestOpenStackSDK(base.GlanceTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super(TestOpenStackSDK, cls).setUpClass()
+        cls.native = devserver.GlanceServer(mode='native').start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.native.stop()
+        super(TestOpenStackSDK, cls).tearDownClass()
+
+    def walk(self, url):
+        """What openstacksdk sees of deactivation on the server at url."""
+        member = sdk(url, base.OWNER)
+        admin = sdk(url, base.ADMIN)
+        image = member.image.create_image(
+            name='sdk', disk_format='raw', container_format='bare',
+            data=base.DATA, allow_duplicates=True)
+        seen = [member.image.get_image(image.id).status]
+        admin.image.deactivate_image(image.id)
+        seen.append(member.image.get_image(image.id).status)
+        try:
+            body = member.image.download_image(image.id).content
+        except Exception as e:
+            seen.append(type(e).__name__)
+            self.assertNotIn(base.DATA[:64], str(e).encode())
+        else:
+            seen.append(body == base.DATA)
+        seen.append(admin.image.download_image(image.id).content ==
+                    base.DATA)
+        admin.image.reactivate_image(image.id)
+        seen.append(member.image.get_image(image.id).status)
+        seen.append(member.image.download_image(image.id).content ==
+                    base.DATA)
+        return seen
+
+    def test_same_as_native_glance(self):
+        ours = self.walk(self.url)
+        native = self.walk(self.native.url)
+        self.addDetail('sdk', content.text_content(
+            'filter: %s\nnative: %s' % (ours, native)))
+        self.assertEqual(native, ours)
+        self.assertEqual('deactivated', ours[1])
+        self.assertNotEqual(True, ours[2])
+        self.assertEqual([True, 'active', True], ours[3:])
