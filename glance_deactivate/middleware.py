@@ -210,8 +210,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
 
     def _build_store(self):
         store = state_store.DeactivationStore(self.oslo_conf)
-        if self.options.auto_create_schema and (
-                self.options.connection.startswith('sqlite')):
+        if self.options.auto_create_schema and store.is_sqlite:
             try:
                 store.ensure_schema()
             except state_store.StoreUnavailable as e:
@@ -226,9 +225,6 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             store = bounded_store.BoundedStore(store,
                                                self.options.query_timeout)
         return store
-
-    def _context(self, environ):
-        return request_context.from_environ(environ)
 
     def _lookup(self, req, image_id):
         return upstream.get_image(self.application, req.environ, image_id,
@@ -245,13 +241,14 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                         'request passed through unchecked')
             return None
 
-    def _hidden_locations(self, context, images, deactivated):
+    def _hidden_locations(self, environ, images, deactivated):
         """Ids of deactivated images the caller may not see locations of.
 
         Only images that show locations or a direct_url are asked about,
         and the policy is asked once per distinct target (owner,
         visibility, status) rather than once per image.
         """
+        context = None
         hidden = set()
         decisions = {}
         for image in images:
@@ -262,6 +259,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             key = (image.get('owner'), image.get('visibility'),
                    image.get('status'))
             if key not in decisions:
+                if context is None:
+                    context = request_context.from_environ(environ)
                 decisions[key] = self.policy.allows(
                     policies.GET_DEACTIVATED_LOCATIONS, context, image)
             if not decisions[key]:
@@ -286,7 +285,6 @@ class DeactivateFilter(base.ConfigurableMiddleware):
 
     def _action(self, environ, start_response, route):
         req = webob.Request(environ)
-        self._context(environ)
         response = self.actions(req, route['image_id'], route['action'])
         return response(environ, start_response)
 
@@ -311,7 +309,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             return self._as_for_missing(environ, start_response, refusal)
         if image.get('status') != rewrite.ACTIVE:
             return self.application(environ, start_response)
-        context = self._context(environ)
+        context = request_context.from_environ(environ)
         if route['handler'] == routing.IMPORT:
             response = guards.import_refusal(
                 upstream.buffer_body(environ, guards.MAX_IMPORT_BODY))
@@ -360,7 +358,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         if not isinstance(document, dict):
             return response(environ, start_response)
         deactivated = {image_id}
-        hidden = self._hidden_locations(self._context(environ), [document],
+        hidden = self._hidden_locations(environ, [document],
                                         deactivated)
         if rewrite.overlay_image(document, deactivated, hidden):
             return self._respond_json(environ, start_response, response,
@@ -419,7 +417,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         deactivated = self._checked(self.store.deactivated_among, ids)
         if not deactivated:
             return response(environ, start_response)
-        hidden = self._hidden_locations(self._context(environ), images,
+        hidden = self._hidden_locations(environ, images,
                                         deactivated)
         rewrite.overlay_images(images, deactivated, hidden)
         return self._respond_json(environ, start_response, response,
@@ -464,7 +462,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                 break
             store_pairs = [(k, v) for k, v in store_pairs
                            if k != 'marker'] + [('marker', marker)]
-        hidden = self._hidden_locations(self._context(environ), kept,
+        hidden = self._hidden_locations(environ, kept,
                                         deactivated)
         rewrite.overlay_images(kept, deactivated, hidden)
         document['images'] = kept
