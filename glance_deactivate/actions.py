@@ -35,7 +35,9 @@ import webob
 import webob.exc
 
 from glance_deactivate import context as request_context
+from glance_deactivate import images
 from glance_deactivate import policies
+from glance_deactivate import reading
 from glance_deactivate import rewrite
 
 LOG = logging.getLogger(__name__)
@@ -51,18 +53,10 @@ Transition = collections.namedtuple(
 
 TRANSITIONS = {
     'deactivate': Transition('deactivate', policies.DEACTIVATE,
-                             rewrite.ACTIVE, rewrite.DEACTIVATED),
+                             images.ACTIVE, images.DEACTIVATED),
     'reactivate': Transition('reactivate', policies.REACTIVATE,
-                             rewrite.DEACTIVATED, rewrite.ACTIVE),
+                             images.DEACTIVATED, images.ACTIVE),
 }
-
-
-def has_body(req):
-    """Glance's test: a chunked POST/PUT, or a positive Content-Length."""
-    chunked = 'chunked' in req.headers.get('Transfer-Encoding', '').lower()
-    if chunked and req.method in ('POST', 'PUT'):
-        return True
-    return bool(req.content_length and req.content_length > 0)
 
 
 class ActionController(object):
@@ -82,7 +76,7 @@ class ActionController(object):
 
     def __call__(self, req, image_id, action):
         transition = TRANSITIONS[action]
-        if has_body(req):
+        if reading.has_body(req.environ):
             return webob.exc.HTTPBadRequest(explanation=MSG_BODY)
         context = request_context.from_environ(req.environ)
         if getattr(context, 'read_only', False):
@@ -93,7 +87,8 @@ class ActionController(object):
         return self.transition(transition, context, image)
 
     def transition(self, transition, context, image):
-        image_id = rewrite.canonical_id(image['id'])
+        # The exact id the image service reports: never the path's spelling.
+        image_id = str(image['id'])
         if not self.policy.allows(transition.rule, context, image):
             LOG.debug('Policy %s refused %s of image %s',
                       transition.rule, transition.action, image_id)
@@ -110,7 +105,7 @@ class ActionController(object):
             return webob.exc.HTTPForbidden(
                 explanation=MSG_BAD_STATUS % (transition.action, status))
         user_id, project_id, is_admin = request_context.describe(context)
-        if transition.to_status == rewrite.DEACTIVATED:
+        if transition.to_status == images.DEACTIVATED:
             try:
                 self.store.add(image_id, user_id=user_id,
                                project_id=project_id, by_admin=is_admin)

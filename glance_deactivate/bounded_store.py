@@ -61,6 +61,9 @@ class BoundedStore(object):
                 'no answer from the deactivation database within %s s'
                 % self.timeout)
 
+    def find(self, image_id):
+        return self._call(self.store.find, image_id)
+
     def get(self, image_id):
         return self._call(self.store.get, image_id)
 
@@ -79,6 +82,12 @@ class BoundedStore(object):
 
     def remove(self, image_id):
         return self._call(self.store.remove, image_id)
+
+    def forget(self, image_id):
+        return self._call(self.store.forget, image_id)
+
+    def pin_spellings(self, image_id):
+        return self._call(self.store.pin_spellings, image_id)
 
     def ensure_schema(self):
         return self._call(self.store.ensure_schema)

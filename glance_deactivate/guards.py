@@ -14,26 +14,48 @@
 
 """What a request that reads, writes or copies a deactivated image's data gets.
 
-Each entry maps a route (see ``routing``) and a method to the answer Glance
-33 gives for a deactivated image, optionally after a policy rule that may
-let the caller through.  The store behind the filter holds the image as
-``active`` and would serve or accept all of these; the filter answers
-first.
+Each data route (see ``routing``) has a guard: the answer Glance 33 gives
+for a deactivated image, optionally after a policy rule that may let the
+caller through.  The store behind the filter holds the image as ``active``
+and would serve or accept all of these; the filter answers first.
 
 =====================================  ======================================
 Request                                Answer for a deactivated image
 =====================================  ======================================
-``GET``/``HEAD /v2/images/{id}/file``  403 unless ``download_deactivated``
+``GET /v2/images/{id}/file``           403 unless ``download_deactivated``
 ``PUT /v2/images/{id}/file``           409 (status transition to saving)
 ``PUT /v2/images/{id}/stage``          409 (status transition to uploading)
-``POST /v2/images/{id}/import``        409 for ``copy-image`` and any
-                                       method not known to leave the
-                                       image's data alone; see below
+``POST /v2/images/{id}/import``        409 with the message Glance gives for
+                                       the method named in the body; see
+                                       below
 ``POST /v2/images/{id}/locations``     409
 ``GET /v2/images/{id}/locations``      403 unless
                                        ``get_deactivated_locations``
 ``PUT /v2/cache/{id}``                 400 (not queued for caching)
 =====================================  ======================================
+
+Every other method on these paths gets Glance's own 405 from the filter
+(``routing``), whatever the image.
+
+How a guard decides, with the same work whatever the image is
+---------------------------------------------------------------
+For an id the caller cannot see, the filter does exactly the work it does
+for a missing id, so that neither the answer nor its time tells whether a
+deactivated image hides behind it:
+
+*Reads* (``GET`` file and locations) are decided on the image service's
+own answer: the request goes to the service first, and only a 2xx answer
+(the caller may read the image) is checked, before a byte of its body is
+read.  Any other answer (404, 403, ...) is returned as it is, with no
+database query at all.  A 2xx for an id with a candidate record then
+costs one look-up of the image as the caller, to confirm its exact id
+(``glance_deactivate.images``); the body is closed unread when refused.
+
+*Writes* (upload, stage, import, new location, cache queue) must be
+decided before the service acts, so every one costs one state query and
+one look-up of the image as the caller, whether or not a record exists.
+An image the caller cannot see is then handed to the service unchanged,
+which gives its own answer for it.
 
 Imports are told apart by the method named in the request body (read up to
 ``MAX_IMPORT_BODY`` bytes).  A body that does not parse or names no method
@@ -43,13 +65,18 @@ the message Glance 33 gives for it (``copy-image``'s for a method the
 filter does not know; a larger body gets the same).
 """
 
-import collections
 import json
+import typing
 
+from oslo_log import log as logging
 import webob.exc
 
+from glance_deactivate import images
 from glance_deactivate import policies
 from glance_deactivate import routing
+from glance_deactivate import upstream
+
+LOG = logging.getLogger(__name__)
 
 MSG_DOWNLOAD = ('The requested image has been deactivated. '
                 'Image data download is forbidden.')
@@ -63,26 +90,6 @@ MSG_ADD_LOCATION = ("It's not allowed to add locations if image status is "
 MSG_GET_LOCATIONS = ('You are not authorized to complete '
                      'fetch_image_location action.')
 MSG_CACHE = 'Only images with status active can be targeted for queueing'
-
-Guard = collections.namedtuple('Guard', 'rule error message')
-
-_DOWNLOAD = Guard(policies.DOWNLOAD_DEACTIVATED, webob.exc.HTTPForbidden,
-                  MSG_DOWNLOAD)
-
-GUARDS = {
-    (routing.DATA, 'GET'): _DOWNLOAD,
-    (routing.DATA, 'HEAD'): _DOWNLOAD,
-    (routing.DATA, 'PUT'): Guard(None, webob.exc.HTTPConflict, MSG_UPLOAD),
-    (routing.STAGE, 'PUT'): Guard(None, webob.exc.HTTPConflict, MSG_STAGE),
-    (routing.IMPORT, 'POST'): Guard(None, webob.exc.HTTPConflict, MSG_COPY),
-    (routing.LOCATIONS, 'POST'): Guard(None, webob.exc.HTTPConflict,
-                                       MSG_ADD_LOCATION),
-    (routing.LOCATIONS, 'GET'): Guard(policies.GET_DEACTIVATED_LOCATIONS,
-                                      webob.exc.HTTPForbidden,
-                                      MSG_GET_LOCATIONS),
-    (routing.CACHE, 'PUT'): Guard(None, webob.exc.HTTPBadRequest, MSG_CACHE),
-}
-
 
 MAX_IMPORT_BODY = 64 * 1024
 
@@ -98,6 +105,26 @@ IMPORT_MESSAGES = {
 }
 
 
+class Guard(typing.NamedTuple):
+    """How one data route treats a deactivated image.
+
+    ``refusal(environ)`` returns the error response, or None to let the
+    request through; ``rule`` names a policy rule that lets a caller
+    through (None: nobody); ``reads`` is True for the routes decided on
+    the service's answer.
+    """
+
+    refusal: typing.Callable
+    rule: str | None = None
+    reads: bool = False
+
+
+def _answer(error, message):
+    def refusal(environ):
+        return error(explanation=message)
+    return refusal
+
+
 def import_method(body):
     """The import method named in a request body, or None."""
     try:
@@ -107,14 +134,15 @@ def import_method(body):
     return name if isinstance(name, str) else repr(name)
 
 
-def import_refusal(body):
+def import_refusal(environ):
     """The 409 for importing into a deactivated image, or None.
 
-    :param body: the request body, or None when it was larger than
-        MAX_IMPORT_BODY (refused as ``copy-image``).
-    :returns: None only for a body naming no method, which the image
-        service itself rejects before it looks at the image.
+    Reads (and puts back) the request body; a body larger than
+    ``MAX_IMPORT_BODY`` is refused as ``copy-image``.  None only for a body
+    naming no method, which the image service itself rejects before it
+    looks at the image.
     """
+    body = upstream.buffer_body(environ, MAX_IMPORT_BODY)
     if body is None:
         method = 'copy-image'
     else:
@@ -125,13 +153,103 @@ def import_refusal(body):
         explanation=IMPORT_MESSAGES.get(method, MSG_COPY))
 
 
-def find(handler, method):
-    """The Guard for a route and method, or None."""
-    return GUARDS.get((handler, method))
+GUARDS = {
+    routing.DOWNLOAD: Guard(_answer(webob.exc.HTTPForbidden, MSG_DOWNLOAD),
+                            policies.DOWNLOAD_DEACTIVATED, reads=True),
+    routing.GET_LOCATIONS: Guard(
+        _answer(webob.exc.HTTPForbidden, MSG_GET_LOCATIONS),
+        policies.GET_DEACTIVATED_LOCATIONS, reads=True),
+    routing.UPLOAD: Guard(_answer(webob.exc.HTTPConflict, MSG_UPLOAD)),
+    routing.STAGE: Guard(_answer(webob.exc.HTTPConflict, MSG_STAGE)),
+    routing.IMPORT: Guard(import_refusal),
+    routing.ADD_LOCATION: Guard(_answer(webob.exc.HTTPConflict,
+                                        MSG_ADD_LOCATION)),
+    routing.CACHE_QUEUE: Guard(_answer(webob.exc.HTTPBadRequest,
+                                       MSG_CACHE)),
+}
 
 
-def refusal(guard, allowed):
-    """The error response for ``guard``, or None when ``allowed``."""
-    if guard.rule is not None and allowed:
-        return None
-    return guard.error(explanation=guard.message)
+class DataGuard(object):
+    """Run the guards of the data routes.
+
+    :param app: the wrapped image service.
+    :param find: ``find(image_id)``: the candidate records of a spelling
+        (``DeactivationStore.find``), or None when the state database is
+        down and ``fail_open`` is set.
+    :param lookup: ``lookup(environ, image_id)``: ``(image, None)`` as the
+        caller sees it, or ``(None, refusal)``.
+    :param allows: ``allows(rule, environ, image)``: the policy decision.
+    """
+
+    def __init__(self, app, find, lookup, allows):
+        self.app = app
+        self.find = find
+        self.lookup = lookup
+        self.allows = allows
+
+    def __call__(self, route, environ, start_response, image_id):
+        guard = GUARDS[route]
+        if guard.reads:
+            return self._after(guard, environ, start_response, image_id)
+        return self._before(guard, environ, start_response, image_id)
+
+    def _before(self, guard, environ, start_response, image_id):
+        records = self.find(image_id)
+        image, refusal = self.lookup(environ, image_id)
+        if records is None or refusal is not None:
+            # Not deactivated, or not an image the caller can see: the
+            # service's own answer.
+            return self.app(environ, start_response)
+        response = self._decide(guard, environ, image, records)
+        if response is None:
+            return self.app(environ, start_response)
+        return response(environ, start_response)
+
+    def _after(self, guard, environ, start_response, image_id):
+        answer = upstream.call(self.app, environ)
+        if not 200 <= answer.status_int < 300:
+            return answer(environ, start_response)
+        try:
+            response = self._decide_answered(guard, environ, image_id)
+        except BaseException:
+            upstream.close(answer.app_iter)
+            raise
+        if response is None:
+            return answer(environ, start_response)
+        upstream.close(answer.app_iter)
+        return response(environ, start_response)
+
+    def _decide_answered(self, guard, environ, image_id):
+        records = self.find(image_id)
+        if not records:
+            return None
+        image, refusal = self.lookup(environ, image_id)
+        if refusal is not None:
+            # The service serves the data to a caller it does not show the
+            # image to, and a record may apply: blocking may over-match,
+            # with the answer the caller gets for the image's metadata.
+            LOG.info('Image %s may be deactivated and its metadata is '
+                     'hidden from the caller; %s %s refused', image_id,
+                     environ['REQUEST_METHOD'], environ['PATH_INFO'])
+            return refusal
+        return self._decide(guard, environ, image, records)
+
+    def _decide(self, guard, environ, image, records):
+        """The refusal for ``image`` (None: let the request through)."""
+        exact_id = image.get('id')
+        if not any(record.applies_to(exact_id) for record in records):
+            return None
+        if image.get('status') != images.ACTIVE:
+            # The service's own status (queued, killed, ...) wins.
+            return None
+        if guard.rule is not None and self.allows(guard.rule, environ,
+                                                  image):
+            LOG.info('Image %s is deactivated; %s %s allowed by policy %s',
+                     exact_id, environ['REQUEST_METHOD'],
+                     environ['PATH_INFO'], guard.rule)
+            return None
+        response = guard.refusal(environ)
+        if response is not None:
+            LOG.debug('Image %s is deactivated; %s %s refused', exact_id,
+                      environ['REQUEST_METHOD'], environ['PATH_INFO'])
+        return response

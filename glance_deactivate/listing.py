@@ -42,7 +42,8 @@ listed by the store under its own status and are not merged into
 import collections
 from urllib import parse
 
-from glance_deactivate import rewrite
+from glance_deactivate import images
+from glance_deactivate import reading
 
 # An id no image can have: what ``id=in:`` gets when nothing is deactivated.
 NO_IMAGE = 'glance-deactivate-none'
@@ -63,18 +64,19 @@ def _status_set(value):
 def plan(pairs, deactivated_ids):
     """How to answer a listing whose query is ``pairs``.
 
-    :param pairs: the caller's query as a list of (key, value).
-    :param deactivated_ids: a callable returning the lower-case ids of all
+    :param pairs: the caller's query as WebOb parses it (see
+        ``reading.query_pairs``), a list of (key, value).
+    :param deactivated_ids: a callable returning the exact ids of all
         deactivated images; called only for ``status=deactivated``.
     :returns: a Plan, or None when the listing needs no more than the
         status overlay.
     """
-    statuses = [v for k, v in pairs if k == 'status']
-    if not statuses:
+    status = reading.last(pairs, 'status')  # Glance's filters keep the last
+    if status is None:
         return None
-    op, wanted = _status_set(statuses[-1])
-    deactivated = rewrite.DEACTIVATED
-    active = rewrite.ACTIVE
+    op, wanted = _status_set(status)
+    deactivated = images.DEACTIVATED
+    active = images.ACTIVE
     others = [(k, v) for k, v in pairs if k != 'status']
     if op in ('eq', 'in'):
         if deactivated not in wanted:
@@ -122,5 +124,5 @@ def next_marker(document):
     if not nxt:
         return None
     query = parse.urlparse(nxt).query
-    markers = [v for k, v in parse.parse_qsl(query) if k == 'marker']
-    return markers[-1] if markers else None
+    return reading.first(
+        reading.query_pairs({'QUERY_STRING': query}), 'marker')

@@ -33,7 +33,15 @@ imports (``copy-image`` included), caching and new locations are refused,
 and ``locations``/``direct_url`` are hidden.  Everything else passes
 through to the image service unchanged and streamed.  Status codes and
 messages are Glance 33's own; an image the caller cannot see gets the
-service's own 404, never a 403.
+service's own 404, never a 403, for the same work as a missing id.
+
+The filter reads every request as Glance does (``glance_deactivate.
+reading``: WebOb's query parser, Routes' method override, Glance's body
+test) and refuses any ``_method`` override on its routes (400); any
+method Glance does not route on an image's resource path gets Glance's
+own 405 from the filter.  Records change only on what the image service
+confirmed: the exact id in its answer (``glance_deactivate.images``), and
+for a DELETE, a look-up that then answers 404.
 
 Where it goes
 -------------
@@ -114,6 +122,7 @@ from glance_deactivate import guards
 from glance_deactivate import listing
 from glance_deactivate import opts
 from glance_deactivate import policies
+from glance_deactivate import reading
 from glance_deactivate import rewrite
 from glance_deactivate import routing
 from glance_deactivate import store as state_store
@@ -127,6 +136,7 @@ MSG_TOO_LARGE = ('The image service answer is too large to be checked '
                  'for deactivated images.')
 MSG_BAD_UPSTREAM = 'The image service answer could not be checked.'
 MSG_METHOD_OVERRIDE = 'Method override (_method) is not supported.'
+MSG_BAD_QUERY = 'The query string is not valid UTF-8.'
 
 # At most this many image service pages are read to fill one page of a
 # status-filtered listing; past it the page is returned short, with a
@@ -156,20 +166,28 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         self.mapper = mapper or routing.build_mapper()
         self.actions = actions.ActionController(self.store, self.policy,
                                                 self._lookup)
+        self.data_guard = guards.DataGuard(
+            application, self._find, self._get_image, self._allows)
         self._warned_anonymous = False
         # Schemas the image service was seen to list 'deactivated' in.
         self._schemas_ok = set()
         self._handlers = {
             routing.ACTION: self._action,
             routing.REJECT: self._reject,
-            routing.DATA: self._guarded,
+            routing.DOWNLOAD: self._guarded,
+            routing.UPLOAD: self._guarded,
             routing.STAGE: self._guarded,
             routing.IMPORT: self._guarded,
-            routing.LOCATIONS: self._guarded,
-            routing.CACHE: self._guarded,
-            routing.IMAGE: self._image,
-            routing.IMAGES: self._images,
+            routing.ADD_LOCATION: self._guarded,
+            routing.GET_LOCATIONS: self._guarded,
+            routing.CACHE_QUEUE: self._guarded,
+            routing.SHOW: self._image,
+            routing.PATCH: self._image,
+            routing.DELETE: self._delete,
+            routing.LIST: self._list,
+            routing.CREATE: self._create,
             routing.SCHEMA: self._schema,
+            routing.PASS: self._pass,
         }
 
     def __call__(self, environ, start_response):
@@ -183,9 +201,9 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                         'authenticated context: the filter must sit after '
                         'the auth and context filters (see '
                         'glance-deactivate-manage check-pipeline).')
-        if routing.method_override(environ) and not (
+        if reading.method_override(environ) and not (
                 route['handler'] == routing.ACTION and
-                actions.has_body(webob.Request(environ))):
+                reading.has_body(environ)):
             # (An action with a body gets Glance's own 400 for the body.)
             LOG.debug('Refused a method override on %s %s',
                       environ.get('REQUEST_METHOD'), environ.get('PATH_INFO'))
@@ -205,6 +223,9 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                         self.options.max_rewrite_bytes)
             return webob.exc.HTTPBadGateway(
                 explanation=MSG_TOO_LARGE)(environ, start_response)
+        except reading.BadQuery:
+            return webob.exc.HTTPBadRequest(
+                explanation=MSG_BAD_QUERY)(environ, start_response)
 
     # -- helpers ----------------------------------------------------------
 
@@ -226,9 +247,16 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                                                self.options.query_timeout)
         return store
 
-    def _lookup(self, req, image_id):
-        return upstream.get_image(self.application, req.environ, image_id,
+    def _get_image(self, environ, image_id):
+        return upstream.get_image(self.application, environ, image_id,
                                   self.options.max_rewrite_bytes)
+
+    def _lookup(self, req, image_id):
+        return self._get_image(req.environ, image_id)
+
+    def _allows(self, rule, environ, image):
+        return self.policy.allows(
+            rule, request_context.from_environ(environ), image)
 
     def _checked(self, query, *args):
         """Run a store query; None when it fails and fail_open is set."""
@@ -241,6 +269,9 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                         'request passed through unchecked')
             return None
 
+    def _find(self, image_id):
+        return self._checked(self.store.find, image_id)
+
     def _hidden_locations(self, environ, images, deactivated):
         """Ids of deactivated images the caller may not see locations of.
 
@@ -252,7 +283,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         hidden = set()
         decisions = {}
         for image in images:
-            image_id = rewrite.canonical_id(image.get('id'))
+            image_id = image.get('id')
             if image_id not in deactivated or not (
                     image.get('locations') or 'direct_url' in image):
                 continue
@@ -281,7 +312,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         response.app_iter = [body]
         return body, document
 
-    # -- actions ------------------------------------------------------------
+    # -- actions and refusals ---------------------------------------------
 
     def _action(self, environ, start_response, route):
         req = webob.Request(environ)
@@ -290,121 +321,97 @@ class DeactivateFilter(base.ConfigurableMiddleware):
 
     def _reject(self, environ, start_response, route):
         return webob.exc.HTTPMethodNotAllowed(
-            headers=[('Allow', 'POST')])(environ, start_response)
+            headers=[('Allow', route['allow'])])(environ, start_response)
+
+    def _pass(self, environ, start_response, route):
+        return self.application(environ, start_response)
 
     # -- data -------------------------------------------------------------
 
     def _guarded(self, environ, start_response, route):
-        guard = guards.find(route['handler'], environ['REQUEST_METHOD'])
-        if guard is None:
-            return self.application(environ, start_response)
-        image_id = rewrite.canonical_id(route['image_id'])
-        record = self._checked(self.store.get, image_id)
-        if record is None:
-            return self.application(environ, start_response)
-        image, refusal = upstream.get_image(
-            self.application, environ, route['image_id'],
-            self.options.max_rewrite_bytes)
-        if refusal is not None:
-            return self._as_for_missing(environ, start_response, refusal)
-        if image.get('status') != rewrite.ACTIVE:
-            return self.application(environ, start_response)
-        context = request_context.from_environ(environ)
-        if route['handler'] == routing.IMPORT:
-            response = guards.import_refusal(
-                upstream.buffer_body(environ, guards.MAX_IMPORT_BODY))
-        else:
-            allowed = guard.rule is not None and self.policy.allows(
-                guard.rule, context, image)
-            response = guards.refusal(guard, allowed)
-        if response is None:
-            LOG.info('Image %s is deactivated; %s %s allowed by policy %s',
-                     image_id, environ['REQUEST_METHOD'],
-                     environ['PATH_INFO'], guard.rule)
-            return self.application(environ, start_response)
-        LOG.debug('Image %s is deactivated; %s %s refused',
-                  image_id, environ['REQUEST_METHOD'], environ['PATH_INFO'])
-        return response(environ, start_response)
-
-    def _as_for_missing(self, environ, start_response, refusal):
-        """Answer as the image service does for an image it does not show.
-
-        The caller cannot see the image, so the service's own answer to the
-        very request is the one it gives for a missing id (status, message,
-        ``Allow``), and the answer tells nothing more.  Should the service
-        accept the request all the same, its answer is closed unread and
-        the look-up's refusal is sent instead.
-        """
-        response = upstream.call(self.application, environ)
-        if 200 <= response.status_int < 300:
-            upstream.close(response.app_iter)
-            return refusal(environ, start_response)
-        return response(environ, start_response)
+        return self.data_guard(route['handler'], environ, start_response,
+                               route['image_id'])
 
     # -- metadata -------------------------------------------------------
 
     def _image(self, environ, start_response, route):
-        method = environ['REQUEST_METHOD']
-        image_id = rewrite.canonical_id(route['image_id'])
-        if method == 'DELETE':
-            return self._delete(environ, start_response, image_id)
-        if method not in ('GET', 'PATCH'):
-            return self.application(environ, start_response)
-        record = self._checked(self.store.get, image_id)
-        if record is None:
+        records = self._find(route['image_id'])
+        if not records:
             return self.application(environ, start_response)
         response = upstream.call(self.application, environ)
         _body, document = self._read_document(response)
         if not isinstance(document, dict):
             return response(environ, start_response)
-        deactivated = {image_id}
-        hidden = self._hidden_locations(environ, [document],
-                                        deactivated)
+        image_id = document.get('id')
+        deactivated = {image_id} if any(
+            record.applies_to(image_id) for record in records) else set()
+        hidden = self._hidden_locations(environ, [document], deactivated)
         if rewrite.overlay_image(document, deactivated, hidden):
             return self._respond_json(environ, start_response, response,
                                       document)
         return response(environ, start_response)
 
-    def _delete(self, environ, start_response, image_id):
+    def _delete(self, environ, start_response, route):
         response = upstream.call(self.application, environ)
         if 200 <= response.status_int < 300:
-            self._forget(image_id, 'deleted')
+            self._forget_deleted(environ, route['image_id'])
         return response(environ, start_response)
 
-    def _forget(self, image_id, why):
-        """Clear a record the image service no longer backs."""
+    def _forget_deleted(self, environ, image_id):
+        """Clear the record of ``image_id`` once the service says it is gone.
+
+        Only the record of exactly this id: another spelling's record may
+        be another image's (on a case-insensitive Glance database it may
+        be this one's, and is kept: a stale record blocks nothing that
+        exists).
+        """
         try:
-            if self.store.remove(image_id):
-                LOG.info('Image %s %s: its deactivation record is cleared',
-                         image_id, why)
+            records = self.store.find(image_id)
+            if not any(record.image_id == image_id for record in records):
+                return
+            _image, refusal = self._get_image(environ, image_id)
+            if refusal is None or refusal.status_int != 404:
+                LOG.warning('Image %s: the image service accepted a DELETE '
+                            'but still shows the image; its deactivation '
+                            'record is kept', image_id)
+                return
+            if self.store.forget(image_id):
+                LOG.info('Image %s deleted: its deactivation record is '
+                         'cleared', image_id)
         except state_store.StoreUnavailable as e:
-            LOG.error('Image %s %s but its deactivation record could not be '
-                      'cleared (database unavailable: %s); it is cleared '
-                      'when an image with that id is created again',
-                      image_id, why, e)
+            LOG.error('Image %s deleted but its deactivation record could '
+                      'not be cleared (database unavailable: %s); it is '
+                      'cleared when an image with that id is created again',
+                      image_id, e)
 
     # -- listings ----------------------------------------------------------
 
-    def _images(self, environ, start_response, route):
-        method = environ['REQUEST_METHOD']
-        if method == 'POST':
-            return self._create(environ, start_response)
-        if method != 'GET':
-            return self.application(environ, start_response)
-        pairs = upstream.query_pairs(environ)
+    def _list(self, environ, start_response, route):
+        pairs = reading.query_pairs(environ)
         plan = self._checked(listing.plan, pairs, self.store.list_ids)
         if plan is None:
             return self._overlay_list(environ, start_response)
         return self._planned_list(environ, start_response, pairs, plan)
 
-    def _create(self, environ, start_response):
+    def _create(self, environ, start_response, route):
         response = upstream.call(self.application, environ)
         if response.status_int == 201:
             _body, document = self._read_document(response)
             if isinstance(document, dict) and document.get('id'):
-                self._forget(rewrite.canonical_id(document['id']),
-                             'created anew')
+                self._created(str(document['id']))
         return response(environ, start_response)
+
+    def _created(self, image_id):
+        """A new image ``image_id`` exists: a record of that id is stale."""
+        try:
+            if self.store.forget(image_id):
+                LOG.info('Image %s created anew: its deactivation record is '
+                         'cleared', image_id)
+            self.store.pin_spellings(image_id)
+        except state_store.StoreUnavailable as e:
+            LOG.error('Image %s created but a stale deactivation record of '
+                      'that id could not be checked (database unavailable: '
+                      '%s)', image_id, e)
 
     def _overlay_list(self, environ, start_response):
         response = upstream.call(self.application, environ)
@@ -478,7 +485,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
 
     def _schema(self, environ, start_response, route):
         schema = route['schema']
-        if environ['REQUEST_METHOD'] != 'GET' or schema in self._schemas_ok:
+        if schema in self._schemas_ok:
             return self.application(environ, start_response)
         response = upstream.call(self.application, environ)
         _body, document = self._read_document(response)
@@ -494,9 +501,10 @@ class DeactivateFilter(base.ConfigurableMiddleware):
 
 
 def _int_param(pairs, name):
-    values = [v for k, v in pairs if k == name]
+    """An integer parameter as Glance reads it (its first value)."""
+    value = reading.first(pairs, name)
     try:
-        return int(values[-1]) if values else None
+        return int(value) if value is not None else None
     except ValueError:
         return None
 

@@ -19,13 +19,10 @@ hide) as arguments and never consult policy or the database themselves, so
 they are tested on plain dicts.
 """
 
-DEACTIVATED = 'deactivated'
-ACTIVE = 'active'
+from glance_deactivate import images
 
-
-def canonical_id(image_id):
-    """Image ids are compared lower-case on every backend."""
-    return str(image_id).strip().lower()
+DEACTIVATED = images.DEACTIVATED
+ACTIVE = images.ACTIVE
 
 
 def effective_status(image, deactivated_ids):
@@ -35,7 +32,7 @@ def effective_status(image, deactivated_ids):
     any other store status (queued, killed, deleted, ...) wins.
     """
     status = image.get('status')
-    if status == ACTIVE and canonical_id(image.get('id')) in deactivated_ids:
+    if status == ACTIVE and image.get('id') in deactivated_ids:
         return DEACTIVATED
     return status
 
@@ -43,8 +40,8 @@ def effective_status(image, deactivated_ids):
 def overlay_image(image, deactivated_ids, hide_locations_of=frozenset()):
     """Show ``image`` as deactivated and hide its locations, in place.
 
-    :param deactivated_ids: lower-case ids of deactivated images.
-    :param hide_locations_of: lower-case ids whose ``locations`` must be
+    :param deactivated_ids: exact ids of deactivated images.
+    :param hide_locations_of: exact ids whose ``locations`` must be
         emptied and ``direct_url`` removed.
     :returns: True when anything changed.
     """
@@ -53,7 +50,7 @@ def overlay_image(image, deactivated_ids, hide_locations_of=frozenset()):
     if status != image.get('status'):
         image['status'] = status
         changed = True
-    if canonical_id(image.get('id')) in hide_locations_of:
+    if image.get('id') in hide_locations_of:
         if image.get('locations'):
             image['locations'] = []
             changed = True

@@ -14,102 +14,137 @@
 
 """Which requests the filter looks at, with one ``routes.Mapper``.
 
-The mapper is built once at start-up.  The two actions are connected with a
-``POST`` condition, followed by a reject route that answers any other method
-with 405 and ``Allow: POST``, as Glance's router does.  The other routes
-name the image service's own resources whose requests or answers the
-filter must check (data, metadata, listings, schemas); each route carries a
-``handler`` name that the filter maps to one of its methods.
+The mapper is built once at start-up.  Every route carries a method
+condition and its own name, which is all the filter needs to pick the
+handler (``DeactivateFilter`` maps each name to one method):
 
-The path is matched after folding repeated slashes and dropping a trailing
-one, so that no spelling of a path the image service might accept slips
-past.  Version prefixes (``/v2.1/``) and media-type versioning are already
-rewritten to ``/v2/`` by the host's ``versionnegotiation`` filter, which is
-why the filter must come after it.  The mapper is asked directly
-(``routematch``) rather than through ``RoutesMiddleware``, which would
-write routing keys into the host's environ and honour ``_method``
-overrides.
+=================  ===========  ==========================================
+name               method       path
+=================  ===========  ==========================================
+``action``         POST         ``/v2/images/{id}/actions/{de,re}activate``
+``download``       GET          ``/v2/images/{id}/file``
+``upload``         PUT          ``/v2/images/{id}/file``
+``stage``          PUT          ``/v2/images/{id}/stage``
+``import``         POST         ``/v2/images/{id}/import``
+``add_location``   POST         ``/v2/images/{id}/locations``
+``get_locations``  GET          ``/v2/images/{id}/locations``
+``cache_queue``    PUT          ``/v2/cache/{id}``
+``show``           GET          ``/v2/images/{id}``
+``patch``          PATCH        ``/v2/images/{id}``
+``delete``         DELETE       ``/v2/images/{id}``
+``list``           GET          ``/v2/images``
+``create``         POST         ``/v2/images``
+``schema``         GET          ``/v2/schemas/image``, ``/v2/schemas/images``
+``pass``           DELETE       ``/v2/cache/{id}`` (no data involved)
+``reject``         any other    the resource paths above (not the listing)
+=================  ===========  ==========================================
+
+Deny by default: any other method on an image's resource path gets the
+405 (and ``Allow``) Glance 33's router gives for it, from the filter
+itself, for every image: Glance routes no other method there, so the
+answer is the same, and a method the filter has no rule for never reaches
+a deactivated image.
+
+Paths are read as Glance reads them: Paste's ``urlmap`` (in front of
+Glance's router) folds repeated slashes, and Routes matches the exact
+path, so ``/v2/images/{id}/actions/deactivate/`` is no action (Glance
+answers 404).  A data or metadata route (never an action or a reject) is
+also matched with trailing slashes dropped, so that no spelling another
+image service might accept reaches image bytes unchecked.  Version
+prefixes (``/v2.1/``) and media-type versioning are already rewritten to
+``/v2/`` by the host's ``versionnegotiation`` filter, which is why the
+filter must come after it.  The mapper is asked directly (``routematch``)
+rather than through ``RoutesMiddleware``, which would write routing keys
+into the host's environ and honour ``_method`` overrides (the filter
+refuses those instead: see ``glance_deactivate.reading``).
 """
 
 import re
-from urllib import parse
 
 import routes
 
 ACTION = 'action'
-REJECT = 'reject'
-DATA = 'data'
+DOWNLOAD = 'download'
+UPLOAD = 'upload'
 STAGE = 'stage'
 IMPORT = 'import'
-LOCATIONS = 'locations'
-CACHE = 'cache'
-IMAGE = 'image'
-IMAGES = 'images'
+ADD_LOCATION = 'add_location'
+GET_LOCATIONS = 'get_locations'
+CACHE_QUEUE = 'cache_queue'
+SHOW = 'show'
+PATCH = 'patch'
+DELETE = 'delete'
+LIST = 'list'
+CREATE = 'create'
 SCHEMA = 'schema'
+PASS = 'pass'
+REJECT = 'reject'
 
 ACTIONS = ('deactivate', 'reactivate')
 
+# Routes that may also be matched with trailing slashes dropped.
+FOLDABLE = frozenset([DOWNLOAD, UPLOAD, STAGE, IMPORT, ADD_LOCATION,
+                      GET_LOCATIONS, CACHE_QUEUE, SHOW, PATCH])
+
 _SLASHES = re.compile('/{2,}')
 
-FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data')
+_FILE = '/v2/images/{image_id}/file'
+_IMAGE = '/v2/images/{image_id}'
+
+# (path, {method: route name}, Allow header of Glance 33's reject route);
+# the order is the order of connection.
+_RESOURCES = (
+    ('/v2/images/{image_id}/actions/{action}', {'POST': ACTION}, 'POST'),
+    (_FILE, {'GET': DOWNLOAD, 'PUT': UPLOAD}, 'GET, PUT'),
+    ('/v2/images/{image_id}/stage', {'PUT': STAGE}, 'PUT'),
+    ('/v2/images/{image_id}/import', {'POST': IMPORT}, 'POST'),
+    # Glance 33's own reject route names POST only.
+    ('/v2/images/{image_id}/locations',
+     {'POST': ADD_LOCATION, 'GET': GET_LOCATIONS}, 'POST'),
+    ('/v2/cache/{image_id}', {'PUT': CACHE_QUEUE, 'DELETE': PASS},
+     'DELETE, PUT'),
+    (_IMAGE, {'GET': SHOW, 'PATCH': PATCH, 'DELETE': DELETE},
+     'GET, PATCH, DELETE'),
+)
 
 
 def build_mapper():
     mapper = routes.Mapper()
-    action_path = '/v2/images/{image_id}/actions/{action}'
-    action_req = {'action': '|'.join(ACTIONS)}
-    mapper.connect(action_path, requirements=action_req, handler=ACTION,
+    for path, methods, allow in _RESOURCES:
+        requirements = {}
+        if '{action}' in path:
+            requirements = {'action': '|'.join(ACTIONS)}
+        for method, name in methods.items():
+            mapper.connect(path, requirements=requirements, handler=name,
+                           conditions={'method': [method]})
+        mapper.connect(path, requirements=requirements, handler=REJECT,
+                       allow=allow)
+    mapper.connect('/v2/images', handler=LIST,
+                   conditions={'method': ['GET']})
+    mapper.connect('/v2/images', handler=CREATE,
                    conditions={'method': ['POST']})
-    mapper.connect(action_path, requirements=action_req, handler=REJECT)
-    mapper.connect('/v2/images/{image_id}/file', handler=DATA)
-    mapper.connect('/v2/images/{image_id}/stage', handler=STAGE)
-    mapper.connect('/v2/images/{image_id}/import', handler=IMPORT)
-    mapper.connect('/v2/images/{image_id}/locations', handler=LOCATIONS)
-    mapper.connect('/v2/cache/{image_id}', handler=CACHE)
-    mapper.connect('/v2/images/{image_id}', handler=IMAGE)
-    mapper.connect('/v2/images', handler=IMAGES)
     mapper.connect('/v2/schemas/{schema}',
-                   requirements={'schema': 'image|images'}, handler=SCHEMA)
+                   requirements={'schema': 'image|images'}, handler=SCHEMA,
+                   conditions={'method': ['GET']})
     return mapper
 
 
 def normalize_path(path):
-    """Fold repeated slashes and drop a trailing one."""
-    path = _SLASHES.sub('/', path)
-    if len(path) > 1 and path.endswith('/'):
-        path = path[:-1]
-    return path
-
-
-def method_override(environ):
-    """True when the router behind us could take another method than ours.
-
-    A superset of what Routes honours: a ``_method`` key in the query
-    string (percent-encoded or not, empty or not), or a POST with a
-    non-empty form body (whose ``_method`` field Routes would read).  A
-    value that merely contains the word (``?name=my_method``) is no
-    override, nor is a form content type without a body.
-    """
-    query = environ.get('QUERY_STRING') or ''
-    if '_method' in parse.unquote_plus(query) and any(
-            key == '_method' for key, _value in parse.parse_qsl(
-                query, keep_blank_values=True)):
-        return True
-    content_type = (environ.get('CONTENT_TYPE') or '').lower()
-    if (environ.get('REQUEST_METHOD') != 'POST' or
-            not content_type.startswith(FORM_TYPES)):
-        return False
-    chunked = 'chunked' in (environ.get('HTTP_TRANSFER_ENCODING') or '')
-    return chunked or (environ.get('CONTENT_LENGTH') or '0') not in ('', '0')
+    """Fold repeated slashes, as Paste's urlmap does in front of Glance."""
+    return _SLASHES.sub('/', path)
 
 
 def match(mapper, environ):
     """The route's match dict (with ``handler``) or None."""
-    path = environ.get('PATH_INFO') or ''
-    if not path.startswith('/v2/') and not path.startswith('//'):
+    path = normalize_path(environ.get('PATH_INFO') or '')
+    if not path.startswith('/v2/'):
         return None
     method_only = {'REQUEST_METHOD': environ.get('REQUEST_METHOD', 'GET')}
-    matched = mapper.routematch(normalize_path(path), method_only)
+    matched = mapper.routematch(path, method_only)
+    if matched is None and len(path) > 1 and path.endswith('/'):
+        matched = mapper.routematch(path.rstrip('/'), method_only)
+        if matched is not None and matched[0]['handler'] not in FOLDABLE:
+            matched = None
     if matched is None:
         return None
     return matched[0]

@@ -20,16 +20,21 @@ id as primary key, when it was deactivated (UTC), by which user and project,
 and whether as an admin.  Reactivating deletes the row.  The image service
 itself is never changed: the filter overlays this state on its answers.
 
-Image ids are canonicalised
----------------------------
-Every id is canonicalised as ``str(image_id).strip().lower()`` on every
-write and every read, and ids come back lower-case.  MySQL/MariaDB compare
-strings case-insensitively (``utf8mb4_general_ci``) while SQLite and
-PostgreSQL do not; canonical ids make all three give the same answer, so an
-image deactivated as ``ABC...`` is found as ``abc...`` and vice versa.  The
-key is 64 characters wide: a longer id can never be stored, so ``get()`` and
-``deactivated_among()`` treat it as not deactivated (without asking the
-database) and ``add()`` refuses it with ``ValueError``.
+Image ids are exact
+-------------------
+A record holds the image id exactly as the image service reported it, and
+only a record whose id is that very id applies to an image (see
+``glance_deactivate.images``): on PostgreSQL and SQLite, ``ABC...`` and
+``abc...`` are two images.  Records are *found* by a case-folded
+``lookup_key``, so that a caller can over-match (a spelling that a
+case-insensitive Glance database would serve) and then confirm with the
+image service.  Rows written before ids were exact are ``case_folded``:
+their id is lower-cased and they apply to every spelling, until an image
+is created under another spelling of the same id (which proves the two are
+distinct images; the row is then pinned to its own spelling).  The key is
+64 characters wide: a longer id can never be stored, so look-ups treat it
+as not deactivated (without asking the database) and ``add()`` refuses it
+with ``ValueError``.
 
 Configuration
 -------------
@@ -92,6 +97,7 @@ from sqlalchemy import exc as sa_exc
 
 from glance_deactivate.db import migration
 from glance_deactivate.db import models
+from glance_deactivate import images
 from glance_deactivate import opts
 
 LOG = logging.getLogger(__name__)
@@ -123,7 +129,8 @@ class DeactivationRecord(typing.NamedTuple):
     """One deactivated image.
 
     ``deactivated_at`` is a timezone-aware ``datetime`` in UTC, whole
-    seconds.
+    seconds.  ``image_id`` is exact; ``case_folded`` marks a row written
+    before ids were exact (see the module docstring).
     """
 
     image_id: str
@@ -131,14 +138,15 @@ class DeactivationRecord(typing.NamedTuple):
     user_id: str | None
     project_id: str | None
     by_admin: bool
+    case_folded: bool = False
+
+    def applies_to(self, image_id: str) -> bool:
+        """True when this record deactivates the image ``image_id``."""
+        return images.same_image(self.image_id, image_id, self.case_folded)
 
 
-def _canonical(image_id):
-    return str(image_id).strip().lower()
-
-
-def _storable(canonical_id):
-    return 0 < len(canonical_id) <= MAX_IMAGE_ID_LENGTH
+def _storable(image_id):
+    return 0 < len(image_id) <= MAX_IMAGE_ID_LENGTH
 
 
 def _owner_id(value, name):
@@ -153,12 +161,13 @@ def _owner_id(value, name):
 
 def _record(row):
     return DeactivationRecord(
-        image_id=row.image_id.lower(),
+        image_id=row.image_id,
         deactivated_at=row.deactivated_at.replace(
             tzinfo=datetime.timezone.utc),
         user_id=row.user_id,
         project_id=row.project_id,
-        by_admin=bool(row.by_admin))
+        by_admin=bool(row.by_admin),
+        case_folded=bool(row.case_folded))
 
 
 def _one_line(exc):
@@ -251,44 +260,63 @@ class DeactivationStore(object):
 
     # Reads
 
-    def get(self, image_id):
-        """The record of a deactivated image, or None if it is not."""
-        canonical_id = _canonical(image_id)
-        if not _storable(canonical_id):
-            return None
-        query = sa.select(_TABLE).where(_TABLE.c.image_id == canonical_id)
+    def find(self, image_id: str) -> list:
+        """Every record under the lookup key of ``image_id`` (any case).
+
+        This over-matches on purpose: a caller that blocks may act on it
+        (a case-insensitive Glance database serves ``ABC...`` as
+        ``abc...``), a caller that permits or changes state must confirm
+        the exact id with the image service and use
+        ``DeactivationRecord.applies_to``.
+        """
+        key = images.lookup_key(image_id)
+        if not _storable(key):
+            return []
+        query = sa.select(_TABLE).where(_TABLE.c.lookup_key == key)
         with self._guard('read'):
             with self._connection() as connection:
-                row = connection.execute(query).first()
-                return _record(row) if row is not None else None
+                return [_record(row) for row in connection.execute(query)]
 
-    def deactivated_among(self, image_ids):
-        """Which of ``image_ids`` (in any case) are deactivated.
+    def get(self, image_id: str) -> DeactivationRecord | None:
+        """The record that deactivates exactly ``image_id``, or None."""
+        for record in self.find(image_id):
+            if record.applies_to(str(image_id)):
+                return record
+        return None
 
-        :returns: a set of lower-case ids.  One ``IN`` query per
-            ``IN_CHUNK_SIZE`` distinct ids, in one transaction; no query at
-            all for an empty list.
+    def deactivated_among(self, image_ids) -> set:
+        """Which of ``image_ids`` are deactivated, compared exactly.
+
+        :returns: the subset of the given ids (as given) that a record
+            applies to.  One ``IN`` query per ``IN_CHUNK_SIZE`` distinct
+            lookup keys, in one transaction; no query at all for an empty
+            list.
         """
         if isinstance(image_ids, (str, bytes)):
             raise TypeError('image_ids must be a collection of ids, '
                             'not a single id')
-        wanted = sorted({canonical_id
-                         for canonical_id in map(_canonical, image_ids)
-                         if _storable(canonical_id)})
+        given = {str(image_id) for image_id in image_ids
+                 if image_id is not None}
+        wanted = sorted({key for key in map(images.lookup_key, given)
+                         if _storable(key)})
         if not wanted:
             return set()
-        found = set()
+        records = []
         with self._guard('read'):
             with self._connection() as connection:
                 for start in range(0, len(wanted), IN_CHUNK_SIZE):
                     chunk = wanted[start:start + IN_CHUNK_SIZE]
-                    query = sa.select(_TABLE.c.image_id).where(
-                        _TABLE.c.image_id.in_(chunk))
-                    found.update(connection.execute(query).scalars())
-        return {image_id.lower() for image_id in found}
+                    query = sa.select(
+                        _TABLE.c.image_id, _TABLE.c.case_folded).where(
+                            _TABLE.c.lookup_key.in_(chunk))
+                    records.extend(connection.execute(query))
+        return {image_id for image_id in given
+                if any(images.same_image(row.image_id, image_id,
+                                         row.case_folded)
+                       for row in records)}
 
-    def list_ids(self, limit=None):
-        """All deactivated ids, lower-case, sorted (at most ``limit``)."""
+    def list_ids(self, limit: int | None = None) -> list:
+        """All recorded ids, exact, sorted (at most ``limit``)."""
         if limit is not None and limit < 0:
             raise ValueError('limit must not be negative')
         query = sa.select(_Model.image_id).order_by(_Model.image_id)
@@ -296,7 +324,7 @@ class DeactivationStore(object):
             query = query.limit(limit)
         with self._guard('read'):
             with self._session() as session:
-                ids = [image_id.lower() for image_id in session.scalars(query)]
+                ids = list(session.scalars(query))
         return sorted(ids)
 
     def count(self):
@@ -308,20 +336,23 @@ class DeactivationStore(object):
 
     # Writes
 
-    def add(self, image_id, user_id=None, project_id=None, by_admin=False):
-        """Record ``image_id`` as deactivated, now.
+    def add(self, image_id: str, user_id: str | None = None,
+            project_id: str | None = None, by_admin: bool = False) -> bool:
+        """Record ``image_id`` (exact) as deactivated, now.
 
         :returns: True if newly recorded, False if it already was (the
             existing record is left as it is).
         :raises ValueError: for an empty id, one longer than
             ``MAX_IMAGE_ID_LENGTH``, or a user/project id too long to store.
         """
-        canonical_id = _canonical(image_id)
-        if not _storable(canonical_id):
+        image_id = str(image_id)
+        if not _storable(image_id):
             raise ValueError('image id must be 1 to %d characters long'
                              % MAX_IMAGE_ID_LENGTH)
         row = dict(
-            image_id=canonical_id,
+            image_id=image_id,
+            lookup_key=images.lookup_key(image_id),
+            case_folded=False,
             deactivated_at=datetime.datetime.now(
                 datetime.timezone.utc).replace(microsecond=0, tzinfo=None),
             user_id=_owner_id(user_id, 'user_id'),
@@ -334,23 +365,64 @@ class DeactivationStore(object):
                 # Another process recorded it between our look-up and our
                 # insert: the image is deactivated, which is what was asked.
                 added = False
-        LOG.debug('Deactivation of image %s %s', canonical_id,
+        LOG.debug('Deactivation of image %s %s', image_id,
                   'recorded' if added else 'was already recorded')
         return added
 
-    def remove(self, image_id):
-        """Forget the deactivation of ``image_id``.
+    def remove(self, image_id: str) -> bool:
+        """Forget every record that deactivates ``image_id`` (reactivation).
+
+        That is the record of exactly this id, and a ``case_folded`` one of
+        its lower-case spelling.
 
         :returns: True if a record was removed, False if there was none.
         """
-        canonical_id = _canonical(image_id)
-        if not _storable(canonical_id):
+        image_id = str(image_id)
+        key = images.lookup_key(image_id)
+        if not _storable(key):
             return False
+        condition = sa.or_(
+            _Model.image_id == image_id,
+            sa.and_(_Model.lookup_key == key, _Model.image_id == key,
+                    _Model.case_folded == sa.true()))
         with self._guard('write'):
-            removed = self._delete(canonical_id)
-        LOG.debug('Deactivation record of image %s %s', canonical_id,
+            removed = self._delete(condition)
+        LOG.debug('Deactivation record of image %s %s', image_id,
                   'removed' if removed else 'did not exist')
         return removed
+
+    def forget(self, image_id: str) -> bool:
+        """Forget the record of exactly ``image_id`` (the image is gone).
+
+        Records of other spellings of the id are left alone: they may be
+        other images.
+
+        :returns: True if a record was removed.
+        """
+        image_id = str(image_id)
+        if not _storable(image_id):
+            return False
+        with self._guard('write'):
+            return self._delete(_Model.image_id == image_id)
+
+    def pin_spellings(self, image_id: str) -> int:
+        """An image ``image_id`` was just created: pin folded records.
+
+        A ``case_folded`` record of another spelling of the same id cannot
+        be this new image's, so from now on it applies to its own spelling
+        only.
+
+        :returns: how many records were pinned.
+        """
+        image_id = str(image_id)
+        key = images.lookup_key(image_id)
+        if not _storable(key):
+            return 0
+        query = sa.update(_Model).where(
+            _Model.lookup_key == key, _Model.image_id != image_id,
+            _Model.case_folded == sa.true()).values(case_folded=False)
+        with self._guard('write'):
+            return self._update(query)
 
     # Schema and life cycle
 
@@ -503,8 +575,14 @@ class DeactivationStore(object):
     @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
                                max_retry_interval=1, retry_on_deadlock=True,
                                exception_checker=_sqlite_busy)
-    def _delete(self, canonical_id):
+    def _delete(self, condition):
         with self._session(writer=True) as session:
-            result = session.execute(
-                sa.delete(_Model).where(_Model.image_id == canonical_id))
+            result = session.execute(sa.delete(_Model).where(condition))
             return result.rowcount > 0
+
+    @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
+                               max_retry_interval=1, retry_on_deadlock=True,
+                               exception_checker=_sqlite_busy)
+    def _update(self, statement):
+        with self._session(writer=True) as session:
+            return session.execute(statement).rowcount

@@ -154,11 +154,5 @@ def get_image(app, environ, image_id, limit):
     return image, None
 
 
-def query_pairs(environ):
-    """The request's query string as an ordered list of (key, value)."""
-    return parse.parse_qsl(environ.get('QUERY_STRING', ''),
-                           keep_blank_values=True)
-
-
 def encode_query(pairs):
     return parse.urlencode(pairs)

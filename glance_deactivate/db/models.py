@@ -16,14 +16,21 @@
 """SQLAlchemy model of the deactivation state.
 
 One table, ``image_deactivations``: a row per deactivated image, keyed by the
-image id.  A reactivation deletes the row, so the table holds exactly the
-images that are deactivated now; it keeps no history (the INFO log lines
-and notifications do).
+image id exactly as the image service reports it.  A reactivation deletes
+the row, so the table holds exactly the images that are deactivated now; it
+keeps no history (the INFO log lines and notifications do).
 
 ============== ============ ===============================================
 column         type         meaning
 ============== ============ ===============================================
-image_id       String(64)   primary key; the image id, lower-case
+image_id       String(64)   primary key; the image id, exact (compared
+                            case-sensitively on every backend: a binary
+                            collation on MySQL/MariaDB)
+lookup_key     String(64)   the id folded to lower case, indexed: finds
+                            the candidate records of a spelling
+case_folded    Boolean      the row was written before ids were exact (its
+                            id is lower-cased and applies to every
+                            spelling; see ``glance_deactivate.images``)
 deactivated_at DateTime     when, in UTC (stored naive, whole seconds)
 user_id        String(255)  who deactivated it (may be NULL)
 project_id     String(255)  the project of that user (may be NULL)
@@ -35,6 +42,7 @@ The schema is created and changed only by the alembic migrations in
 """
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy import orm
 
 TABLE_NAME = 'image_deactivations'
@@ -44,6 +52,13 @@ MAX_IMAGE_ID_LENGTH = 64
 
 # Width of the user and project id columns (Keystone ids are 32 or 64).
 MAX_OWNER_ID_LENGTH = 255
+
+
+def image_id_type():
+    """The image id column type: compared case-sensitively everywhere."""
+    return sa.String(MAX_IMAGE_ID_LENGTH).with_variant(
+        mysql.VARCHAR(MAX_IMAGE_ID_LENGTH, charset='utf8mb4',
+                      collation='utf8mb4_bin'), 'mysql', 'mariadb')
 
 
 class Base(orm.DeclarativeBase):
@@ -59,7 +74,10 @@ class ImageDeactivation(Base):
         'mysql_charset': 'utf8mb4',
     }
 
-    image_id = sa.Column(sa.String(MAX_IMAGE_ID_LENGTH), primary_key=True)
+    image_id = sa.Column(image_id_type(), primary_key=True)
+    lookup_key = sa.Column(sa.String(MAX_IMAGE_ID_LENGTH), nullable=False,
+                           index=True)
+    case_folded = sa.Column(sa.Boolean(), nullable=False, default=False)
     deactivated_at = sa.Column(sa.DateTime(), nullable=False)
     user_id = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)
     project_id = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)

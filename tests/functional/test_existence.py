@@ -23,12 +23,11 @@ by ``<ID>``, the same ``Content-Type`` and ``Allow``.  Otherwise a caller
 could learn that an id exists and is deactivated.  Another project's
 private *active* image is checked the same way.
 
-Timing: both must go through the same path, so the test also compares the
-median latency of ~20 requests each (interleaved).  It is a coarse check,
-documented as such: the medians must be within a factor of 3 of each other,
-which catches an extra round trip class (say, a missing id answered at once
-while an invisible one costs a sub-request and a database lookup more),
-not small differences.
+Timing is not asserted here (a busy machine makes any bound flaky): the
+medians of ~20 interleaved requests each are recorded in the test details.
+That the filter does the same work for the three kinds of id is proven by
+counting its calls (``tests/unit/test_security.py``), and ``tox -e bench
+-- --existence`` measures the medians beside native Glance's.
 """
 
 import statistics
@@ -45,7 +44,6 @@ OTHER = base.OTHER
 JSON = {'Content-Type': 'application/json'}
 OCTETS = {'Content-Type': 'application/octet-stream'}
 TRIES = 20
-TIMING_FACTOR = 3.0
 
 # name -> (method, path template, extra headers, body)
 ROUTES = {
@@ -131,11 +129,6 @@ class ExistenceTest(testtools.TestCase):
         # Glance 33 has no HEAD on /file: 405 for any id there.
         self.assertEqual(405 if route == 'head-file' else 404,
                          next(iter(missing_answers))[0])
-        if timing:
-            slow, fast = sorted([hidden_median, missing_median],
-                                reverse=True)
-            self.assertLess(slow, TIMING_FACTOR * fast + 0.005,
-                            'timing classes differ (coarse check)')
 
     def test_deactivate(self):
         self.check_route('deactivate')
@@ -150,10 +143,10 @@ class ExistenceTest(testtools.TestCase):
         self.check_route('download-range')
 
     def test_head_file(self):
-        # Glance 33 has no HEAD on /file: a missing id gets 405.  The filter
-        # used to answer an invisible *deactivated* image with its look-up's
-        # 404, telling that the id exists; it now lets the image service
-        # answer the request itself whenever the caller cannot see the image.
+        # Glance 33 has no HEAD on /file: 405 for any id, now from the filter
+        # itself (deny by default).  The filter once answered an invisible
+        # *deactivated* image with its look-up's 404, telling that the id
+        # exists.
         self.check_route('head-file')
 
     def test_upload(self):

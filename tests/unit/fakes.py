@@ -23,11 +23,17 @@ out file bodies through ``RecordingIter`` to prove streaming.
 """
 
 import json
+import os
 from urllib import parse
+import uuid
 
+import fixtures
 from oslo_context import context as oslo_context
+import testtools
 import webob
 import webob.exc
+
+from glance_deactivate import middleware
 
 SCHEMA_STATUSES = ['queued', 'saving', 'active', 'killed', 'deleted',
                    'pending_delete']
@@ -62,6 +68,9 @@ class FakeImageApp(object):
         # consistency.
         self.metadata_hidden = False
         self.api_limit_max = 1000
+        # A store that answers a DELETE with 204 but keeps the image (as
+        # Glance does for a DELETE its router ran as another method).
+        self.delete_keeps_image = False
 
     def add(self, image_id, owner='p1', visibility='private',
             status='active', data=b'DATA'):
@@ -111,7 +120,8 @@ class FakeImageApp(object):
                 return webob.exc.HTTPNotFound(
                     explanation='No image found with ID %s' % parts[2])
             if req.method == 'DELETE':
-                del self.images[parts[2]]
+                if not self.delete_keeps_image:
+                    del self.images[parts[2]]
                 return webob.Response(status=204)
             if req.method == 'PATCH':
                 image['name'] = 'patched'
@@ -179,3 +189,45 @@ def request(path, method='GET', project='p1', roles=('member', 'reader'),
 def app_factory(global_conf, **local_conf):
     """Paste app factory for the fake, for paste.deploy loading tests."""
     return FakeImageApp()
+
+
+ADMIN = dict(project='admin-project', roles=('admin', 'member', 'reader'),
+             is_admin=True)
+OTHER = dict(project='p2')
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+class FilterTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super(FilterTestCase, self).setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.policy_file = os.path.join(self.tmp, 'policy.yaml')
+        with open(self.policy_file, 'w') as f:
+            f.write('{}\n')
+        self.app = FakeImageApp()
+        self.filter = self.build()
+
+    def build(self, **settings):
+        conf = {
+            'oslo_config_project': 'glance_deactivate_unit_tests',
+            'connection': 'sqlite:///%s/state.sqlite' % self.tmp,
+            'policy_file': self.policy_file,
+        }
+        conf.update(settings)
+        return middleware.filter_factory({}, **conf)(self.app)
+
+    def call(self, path, **kwargs):
+        return request(path, **kwargs).get_response(self.filter)
+
+    def action(self, image_id, action='deactivate', **kwargs):
+        return self.call('/v2/images/%s/actions/%s' % (image_id, action),
+                         method='POST', **kwargs)
+
+    def deactivated(self, **image):
+        image_id = self.app.add(new_id(), **image)
+        self.assertEqual(204, self.action(image_id, **ADMIN).status_int)
+        return image_id

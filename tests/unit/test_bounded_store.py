@@ -45,11 +45,17 @@ class TestBoundedStore(testtools.TestCase):
             'sqlite:///%s/s.sqlite' % tmp)
         store = bounded_store.BoundedStore(real, timeout=10)
         self.assertTrue(store.add('ABC', user_id='u', by_admin=True))
-        self.assertEqual('abc', store.get('abc').image_id)
-        self.assertEqual({'abc'}, store.deactivated_among(iter(['ABC', 'x'])))
-        self.assertEqual(['abc'], store.list_ids())
+        self.assertEqual('ABC', store.get('ABC').image_id)
+        self.assertEqual(['ABC'], [r.image_id for r in store.find('abc')])
+        self.assertEqual({'ABC'}, store.deactivated_among(
+            iter(['ABC', 'abc', 'x'])))
+        self.assertEqual(['ABC'], store.list_ids())
         self.assertEqual(1, store.count())
-        self.assertTrue(store.remove('abc'))
+        self.assertEqual(0, store.pin_spellings('abc'))
+        self.assertFalse(store.forget('abc'))
+        self.assertTrue(store.remove('ABC'))
+        self.assertTrue(store.add('abc'))
+        self.assertTrue(store.forget('abc'))
 
     def test_a_hanging_database_is_unavailable_after_the_deadline(self):
         hanging = HangingStore()

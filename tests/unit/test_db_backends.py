@@ -81,26 +81,32 @@ class _StoreBehaviour(object):
         self.store = self.make_store()
         self.store.ensure_schema()
 
-    def test_upper_case_id_is_found(self):
+    def test_spellings_are_distinct_images(self):
+        # On this backend too (MySQL/MariaDB compare strings
+        # case-insensitively by default): a record is for its exact id.
         self.assertTrue(self.store.add(UPPER_UUID, user_id='u',
                                        project_id='p', by_admin=True))
-        for variant in (UUID, UPPER_UUID, ' %s ' % UUID.title()):
-            record = self.store.get(variant)
-            self.assertIsNotNone(record, variant)
-            self.assertEqual(UUID, record.image_id)
-        self.assertEqual({UUID}, self.store.deactivated_among(
-            [UPPER_UUID, UUID.title(), 'other']))
-        self.assertEqual([UUID], self.store.list_ids())
-        self.assertFalse(self.store.add(UUID))
-        self.assertTrue(self.store.remove(UUID.title()))
-        self.assertIsNone(self.store.get(UPPER_UUID))
+        self.assertEqual(UPPER_UUID, self.store.get(UPPER_UUID).image_id)
+        for variant in (UUID, UUID.title(), ' %s ' % UPPER_UUID):
+            self.assertIsNone(self.store.get(variant), variant)
+        self.assertEqual({UPPER_UUID}, self.store.deactivated_among(
+            [UPPER_UUID, UUID, UUID.title(), 'other']))
+        self.assertTrue(self.store.add(UUID))
+        self.assertEqual([UPPER_UUID, UUID], self.store.list_ids())
+        self.assertEqual({UPPER_UUID, UUID},
+                         {r.image_id for r in self.store.find(UUID.title())})
+        self.assertFalse(self.store.remove(UUID.title()))
+        self.assertTrue(self.store.remove(UUID))
+        self.assertIsNotNone(self.store.get(UPPER_UUID))
+        self.assertIsNone(self.store.get(UUID))
 
-    def test_rows_are_stored_lower_case(self):
+    def test_rows_keep_the_exact_id(self):
         self.store.add(UPPER_UUID)
+        table = models.ImageDeactivation
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(
-                models.ImageDeactivation.image_id)).all()
-        self.assertEqual([(UUID,)], rows)
+            rows = conn.execute(sa.select(table.image_id,
+                                          table.lookup_key)).all()
+        self.assertEqual([(UPPER_UUID, UUID)], rows)
 
     def test_record_round_trip(self):
         self.store.add(UUID, user_id='user-1', project_id='project-1',
@@ -130,7 +136,8 @@ class _StoreBehaviour(object):
         self.assertIsNone(self.store.get(too_long))
         self.assertEqual(set(), self.store.deactivated_among([too_long]))
         self.assertTrue(self.store.add(too_long[:-1].upper()))
-        self.assertIsNotNone(self.store.get(too_long[:-1]))
+        self.assertIsNotNone(self.store.get(too_long[:-1].upper()))
+        self.assertIsNone(self.store.get(too_long[:-1]))
 
     def test_lost_race_is_answered_as_already_deactivated(self):
         # The look-up misses, the insert hits the primary key: oslo.db must
@@ -138,7 +145,7 @@ class _StoreBehaviour(object):
         self.store.add(UUID, user_id='winner')
         with mock.patch.object(orm.Session, 'get', autospec=True,
                                return_value=None):
-            self.assertFalse(self.store.add(UPPER_UUID, user_id='loser'))
+            self.assertFalse(self.store.add(UUID, user_id='loser'))
         self.assertEqual('winner', self.store.get(UUID).user_id)
 
     def test_concurrent_adds(self):
@@ -218,6 +225,32 @@ class _MigrationsOnEmptyDatabase(object):
         state_store = self.make_store()
         self.assertTrue(state_store.add(UPPER_UUID))
 
+    def test_rows_of_the_first_schema_stay_deactivated(self):
+        # The first schema folded every id to lower case: such a row keeps
+        # applying to every spelling after the upgrade.
+        self.assertEqual('eb82333ad427',
+                         migration.upgrade(self.url, 'eb82333ad427'))
+        with self.engine.begin() as conn:
+            conn.execute(sa.text(
+                'INSERT INTO image_deactivations (image_id, deactivated_at, '
+                'user_id, project_id, by_admin) VALUES (:id, :at, '
+                ':user, NULL, :admin)'),
+                {'id': UUID, 'at': '2026-01-01 00:00:00', 'user': 'u',
+                 'admin': True})
+        self.assertEqual(migration.head(), migration.upgrade(self.url))
+        state_store = self.make_store()
+        for spelling in (UUID, UPPER_UUID):
+            record = state_store.get(spelling)
+            self.assertEqual((UUID, True, 'u', True),
+                             (record.image_id, record.case_folded,
+                              record.user_id, record.by_admin))
+        self.assertEqual({UUID, UPPER_UUID},
+                         state_store.deactivated_among([UUID, UPPER_UUID]))
+        table = models.ImageDeactivation
+        with self.engine.connect() as conn:
+            self.assertEqual([(UUID, UUID)], conn.execute(sa.select(
+                table.image_id, table.lookup_key)).all())
+
 
 class _ModelsMigrationsSync(test_migrations.ModelsMigrationsSync):
     """The models and the migrations describe the same schema."""
@@ -246,7 +279,8 @@ class PostgreSQLMigrationsTest(_MigrationsOnEmptyDatabase,
     FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
 
 
-class SQLiteMigrationsTest(_ModelsMigrationsSync, testtools.TestCase):
+class SQLiteMigrationsTest(_MigrationsOnEmptyDatabase, _ModelsMigrationsSync,
+                           testtools.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -255,3 +289,10 @@ class SQLiteMigrationsTest(_ModelsMigrationsSync, testtools.TestCase):
         self.engine = sa.create_engine(
             'sqlite:///' + os.path.join(tmp, 'state.sqlite'))
         self.addCleanup(self.engine.dispose)
+        self.url = self.engine.url.render_as_string(hide_password=False)
+
+    def make_store(self, **overrides):
+        overrides.setdefault('auto_create_schema', False)
+        state_store = store.DeactivationStore.from_url(self.url, **overrides)
+        self.addCleanup(state_store.dispose)
+        return state_store

@@ -105,7 +105,7 @@ class ManageTest(testtools.TestCase):
         state_store.add(UUID.upper(), user_id='u1', project_id='p1',
                         by_admin=True)
         state_store.add('0-other')
-        when = state_store.get(UUID).deactivated_at.strftime(
+        when = state_store.get(UUID.upper()).deactivated_at.strftime(
             '%Y-%m-%dT%H:%M:%SZ')
 
         status, out, err = self.run_manage('list')
@@ -114,8 +114,8 @@ class ManageTest(testtools.TestCase):
         self.assertEqual(2, len(lines), out)
         self.assertTrue(lines[0].startswith('0-other '), out)
         self.assertIn('user=- project=- admin=no', lines[0])
-        self.assertEqual('%s %s user=u1 project=p1 admin=yes' % (UUID, when),
-                         lines[1])
+        self.assertEqual('%s %s user=u1 project=p1 admin=yes'
+                         % (UUID.upper(), when), lines[1])
 
     def test_db_unreachable(self):
         config_file = self.write_config(

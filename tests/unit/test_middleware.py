@@ -17,56 +17,18 @@
 import json
 import os
 import time
-import uuid
 
 import fixtures
 import testtools
 
 from glance_deactivate import guards
-from glance_deactivate import middleware
 from glance_deactivate import upstream
 from tests.unit import fakes
 
-ADMIN = dict(project='admin-project', roles=('admin', 'member', 'reader'),
-             is_admin=True)
-OTHER = dict(project='p2')
-
-
-def new_id():
-    return str(uuid.uuid4())
-
-
-class FilterTestCase(testtools.TestCase):
-
-    def setUp(self):
-        super(FilterTestCase, self).setUp()
-        self.tmp = self.useFixture(fixtures.TempDir()).path
-        self.policy_file = os.path.join(self.tmp, 'policy.yaml')
-        with open(self.policy_file, 'w') as f:
-            f.write('{}\n')
-        self.app = fakes.FakeImageApp()
-        self.filter = self.build()
-
-    def build(self, **settings):
-        conf = {
-            'oslo_config_project': 'glance_deactivate_unit_tests',
-            'connection': 'sqlite:///%s/state.sqlite' % self.tmp,
-            'policy_file': self.policy_file,
-        }
-        conf.update(settings)
-        return middleware.filter_factory({}, **conf)(self.app)
-
-    def call(self, path, **kwargs):
-        return fakes.request(path, **kwargs).get_response(self.filter)
-
-    def action(self, image_id, action='deactivate', **kwargs):
-        return self.call('/v2/images/%s/actions/%s' % (image_id, action),
-                         method='POST', **kwargs)
-
-    def deactivated(self, **image):
-        image_id = self.app.add(new_id(), **image)
-        self.assertEqual(204, self.action(image_id, **ADMIN).status_int)
-        return image_id
+ADMIN = fakes.ADMIN
+OTHER = fakes.OTHER
+new_id = fakes.new_id
+FilterTestCase = fakes.FilterTestCase
 
 
 class TestPassThrough(FilterTestCase):
@@ -218,7 +180,10 @@ class TestDeactivatedImage(FilterTestCase):
             self.assertIn(guards.MSG_DOWNLOAD, resp.text)
         resp = self.call('/v2/images/%s/file' % image_id.upper())
         self.assertEqual(404, resp.status_int)
-        self.assertEqual([], self.app.bodies)
+        # Decided on the store's answer, before a byte of it was read.
+        self.assertTrue(self.app.bodies)
+        for body in self.app.bodies:
+            self.assertEqual((0, True), (body.read, body.closed))
 
     def test_method_override_is_refused_on_our_routes(self):
         image_id = self.deactivated()
@@ -257,11 +222,11 @@ class TestDeactivatedImage(FilterTestCase):
 
     def test_invisible_image_gets_the_stores_answer_for_the_request(self):
         image_id = self.deactivated(owner='p1')
-        resp = self.call('/v2/images/%s/file' % image_id, method='HEAD',
-                         **OTHER)
-        self.assertIn(('HEAD', '/v2/images/%s/file' % image_id, ''),
-                      self.app.seen)
+        resp = self.call('/v2/images/%s/file' % image_id, **OTHER)
+        self.assertEqual([('GET', '/v2/images/%s/file' % image_id, '')],
+                         self.app.seen[-1:])
         self.assertEqual(404, resp.status_int)
+        self.assertIn('No image found with ID', resp.text)
         # Were the store to serve it all the same, nothing would be read.
         self.app.images[image_id]['visibility'] = 'public'
         self.app.metadata_hidden = True
@@ -486,7 +451,8 @@ class TestFaults(FilterTestCase):
                                  method=method).get_response(flt)
             self.assertEqual(503, resp.status_int, path)
             self.assertIn('database is unavailable', resp.text)
-        self.assertEqual([], self.app.bodies)
+        for body in self.app.bodies:
+            self.assertEqual((0, True), (body.read, body.closed))
         resp = fakes.request('/versions').get_response(flt)
         self.assertEqual(200, resp.status_int)
 

@@ -28,20 +28,22 @@ class TestRewrite(testtools.TestCase):
         image.update(kw)
         return image
 
-    def test_overlay_status_is_case_insensitive_on_ids(self):
+    def test_overlay_compares_ids_exactly(self):
         image = self.image()
-        self.assertTrue(rewrite.overlay_image(image, {'abc'}))
+        self.assertFalse(rewrite.overlay_image(image, {'abc'}, {'abc'}))
+        self.assertEqual('active', image['status'])
+        self.assertTrue(rewrite.overlay_image(image, {'ABC'}))
         self.assertEqual('deactivated', image['status'])
         self.assertEqual([{'url': 'x'}], image['locations'])
 
     def test_only_active_images_become_deactivated(self):
         image = self.image(status='queued')
-        self.assertFalse(rewrite.overlay_image(image, {'abc'}))
+        self.assertFalse(rewrite.overlay_image(image, {'ABC'}))
         self.assertEqual('queued', image['status'])
 
     def test_hide_locations(self):
         image = self.image()
-        rewrite.overlay_image(image, {'abc'}, hide_locations_of={'abc'})
+        rewrite.overlay_image(image, {'ABC'}, hide_locations_of={'ABC'})
         self.assertEqual([], image['locations'])
         self.assertNotIn('direct_url', image)
 

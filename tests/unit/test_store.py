@@ -149,9 +149,12 @@ class SQLiteStoreTest(TestCase):
     def test_add_is_idempotent_and_keeps_the_first_record(self):
         self.assertTrue(self.store.add(UUID, user_id='first'))
         self.assertFalse(self.store.add(UUID, user_id='second'))
-        self.assertFalse(self.store.add(UPPER_UUID, user_id='third'))
         self.assertEqual('first', self.store.get(UUID).user_id)
         self.assertEqual(1, self.store.count())
+        # Another spelling is another image (PostgreSQL, SQLite).
+        self.assertTrue(self.store.add(UPPER_UUID, user_id='third'))
+        self.assertEqual('first', self.store.get(UUID).user_id)
+        self.assertEqual('third', self.store.get(UPPER_UUID).user_id)
 
     def test_add_lost_race_is_not_an_error(self):
         # Another process inserts between our look-up and our insert: the
@@ -189,27 +192,76 @@ class SQLiteStoreTest(TestCase):
             self.assertEqual(0, proc.exitcode)
         self.assertEqual(1, outcomes.count(True), outcomes)
         self.assertEqual(workers - 1, outcomes.count(False), outcomes)
-        self.assertEqual([UUID], self.store.list_ids())
+        self.assertEqual([UPPER_UUID], self.store.list_ids())
 
-    def test_ids_are_canonicalised(self):
-        self.assertTrue(self.store.add('  %s\n' % UPPER_UUID))
-        self.assertEqual(UUID, self.store.get(UUID).image_id)
-        self.assertEqual(UUID, self.store.get(UPPER_UUID).image_id)
-        self.assertEqual(UUID, self.store.get(' %s ' % UUID).image_id)
-        self.assertEqual({UUID},
-                         self.store.deactivated_among([UPPER_UUID, 'other']))
-        self.assertEqual([UUID], self.store.list_ids())
+    def test_ids_are_exact(self):
+        self.assertTrue(self.store.add(UPPER_UUID))
+        self.assertEqual(UPPER_UUID, self.store.get(UPPER_UUID).image_id)
+        self.assertIsNone(self.store.get(UUID))
+        self.assertIsNone(self.store.get(' %s ' % UPPER_UUID))
+        self.assertEqual({UPPER_UUID}, self.store.deactivated_among(
+            [UPPER_UUID, UUID, 'other']))
+        self.assertEqual([UPPER_UUID], self.store.list_ids())
+        self.assertFalse(self.store.remove(UUID))
+        self.assertFalse(self.store.forget(UUID))
         self.assertTrue(self.store.remove(UPPER_UUID))
         self.assertEqual(0, self.store.count())
 
-    def test_rows_are_stored_lower_case(self):
+    def test_find_over_matches_every_spelling(self):
+        self.store.add(UUID)
+        self.store.add(UPPER_UUID)
+        mixed = UUID[:8].upper() + UUID[8:]
+        found = self.store.find(mixed)
+        self.assertEqual({UUID, UPPER_UUID},
+                         {record.image_id for record in found})
+        self.assertFalse(any(record.applies_to(mixed) for record in found))
+        self.assertEqual([], self.store.find('x' * 65))
+
+    def test_rows_keep_the_exact_id_and_a_lookup_key(self):
         self.store.add(UPPER_UUID)
         engine = sa.create_engine(self.url)
         self.addCleanup(engine.dispose)
         with engine.connect() as conn:
-            rows = conn.execute(
-                sa.text('SELECT image_id FROM image_deactivations')).all()
-        self.assertEqual([(UUID,)], rows)
+            rows = conn.execute(sa.text(
+                'SELECT image_id, lookup_key, case_folded '
+                'FROM image_deactivations')).all()
+        self.assertEqual([(UPPER_UUID, UUID, False)],
+                         [(r[0], r[1], bool(r[2])) for r in rows])
+
+    def _add_folded(self, image_id):
+        """A row as the first schema wrote it (lower-cased, folded)."""
+        self.store.add(image_id)
+        engine = sa.create_engine(self.url)
+        self.addCleanup(engine.dispose)
+        with engine.begin() as conn:
+            conn.execute(sa.text(
+                'UPDATE image_deactivations SET case_folded = 1 '
+                'WHERE image_id = :id'), {'id': image_id})
+
+    def test_folded_record_applies_to_every_spelling(self):
+        self._add_folded(UUID)
+        self.assertTrue(self.store.get(UPPER_UUID).case_folded)
+        self.assertEqual({UPPER_UUID, UUID}, self.store.deactivated_among(
+            [UPPER_UUID, UUID]))
+        # Reactivating any spelling the record applies to clears it.
+        self.assertTrue(self.store.remove(UPPER_UUID))
+        self.assertEqual(0, self.store.count())
+
+    def test_forget_clears_only_the_exact_id(self):
+        self._add_folded(UUID)
+        self.assertFalse(self.store.forget(UPPER_UUID))
+        self.assertIsNotNone(self.store.get(UUID))
+        self.assertTrue(self.store.forget(UUID))
+        self.assertEqual(0, self.store.count())
+
+    def test_a_created_spelling_pins_folded_records(self):
+        self._add_folded(UUID)
+        self.store.add('other-image')
+        self.assertEqual(1, self.store.pin_spellings(UPPER_UUID))
+        self.assertIsNone(self.store.get(UPPER_UUID))
+        record = self.store.get(UUID)
+        self.assertFalse(record.case_folded)
+        self.assertEqual(0, self.store.pin_spellings(UPPER_UUID))
 
     def test_deactivated_among_chunks_in_queries(self):
         ids = ['%08d-0000-0000-0000-%012d' % (i, i) for i in range(1200)]
@@ -239,7 +291,7 @@ class SQLiteStoreTest(TestCase):
         self.assertRaises(TypeError, self.store.deactivated_among, UUID)
 
     def test_list_ids_sorted_with_limit(self):
-        for image_id in ('C', 'a', 'B', 'd'):
+        for image_id in ('c', 'a', 'b', 'd'):
             self.store.add(image_id)
         self.assertEqual(['a', 'b', 'c', 'd'], self.store.list_ids())
         self.assertEqual(['a', 'b'], self.store.list_ids(limit=2))
@@ -249,20 +301,20 @@ class SQLiteStoreTest(TestCase):
     def test_id_length_limit(self):
         longest = 'a' * store.MAX_IMAGE_ID_LENGTH
         too_long = 'a' * (store.MAX_IMAGE_ID_LENGTH + 1)
-        self.assertTrue(self.store.add(longest.upper()))
+        self.assertTrue(self.store.add(longest))
         self.assertEqual(longest, self.store.get(longest).image_id)
 
         self.assertRaises(ValueError, self.store.add, too_long)
         self.assertIsNone(self.store.get(too_long))
         self.assertEqual(set(), self.store.deactivated_among([too_long]))
         self.assertFalse(self.store.remove(too_long))
-        # Padding is stripped before the length is checked.
-        self.assertFalse(self.store.add('  %s  ' % longest))
+        self.assertFalse(self.store.forget(too_long))
+        self.assertEqual([], self.store.find(too_long))
 
     def test_empty_id_is_refused(self):
         self.assertRaises(ValueError, self.store.add, '')
-        self.assertRaises(ValueError, self.store.add, '   ')
         self.assertIsNone(self.store.get(''))
+        self.assertEqual([], self.store.find(''))
 
     def test_owner_ids_too_long_are_refused(self):
         self.assertRaises(ValueError, self.store.add, UUID,
@@ -280,12 +332,18 @@ class SQLiteStoreTest(TestCase):
     @hypothesis.given(strategies.text(
         alphabet='abcdefABCDEF0123456789-', min_size=1,
         max_size=store.MAX_IMAGE_ID_LENGTH))
-    def test_any_case_finds_the_same_record(self, image_id):
-        self.store.add(image_id.swapcase())
-        self.assertEqual(image_id.lower(), self.store.get(image_id).image_id)
-        self.assertEqual({image_id.lower()},
-                         self.store.deactivated_among([image_id.upper()]))
-        self.assertTrue(self.store.remove(image_id.upper()))
+    def test_only_the_exact_spelling_is_deactivated(self, image_id):
+        other = image_id.swapcase()
+        self.store.add(image_id)
+        self.assertEqual(image_id, self.store.get(image_id).image_id)
+        self.assertEqual({image_id},
+                         self.store.deactivated_among([image_id, other]))
+        if other != image_id:
+            self.assertIsNone(self.store.get(other))
+            self.assertFalse(self.store.remove(other))
+            self.assertIn(image_id, {r.image_id
+                                     for r in self.store.find(other)})
+        self.assertTrue(self.store.remove(image_id))
 
 
 class ConfigurationTest(TestCase):
