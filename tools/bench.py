@@ -22,6 +22,7 @@ Usage::
     python tools/bench.py [--quick] [--json FILE] [--rounds N]
                           [--images N] [--big-mib N] [--records N]
                           [--no-postgresql] [--strict]
+    tox -e bench -- --existence [--quick]   # timing of invisible images
 
 It needs Glance 33 and gunicorn in the running interpreter's environment
 (the ``bench`` tox environment installs them) and, for the PostgreSQL
@@ -80,6 +81,11 @@ to ``--json FILE``.  The exit status is 0 whatever the figures
 fails: a server does not start, a request errors or an answer is not what
 the catalogue should give.  Servers, temporary directories and the
 PostgreSQL database are removed on every exit, SIGTERM included.
+
+``--existence`` runs another measurement instead, the timing of invisible
+images (an invisible deactivated image, an invisible active one and a
+missing id, on every guarded route, ours beside native Glance's); its
+description is ``bench.existence``'s docstring.
 """
 
 import argparse
@@ -93,6 +99,7 @@ import time
 import traceback
 
 from bench import catalogue
+from bench import existence
 from bench import load
 from bench import lookup
 from bench import report
@@ -303,6 +310,10 @@ def parse_args(argv):
     parser.add_argument('--pg-user', default='postgres')
     parser.add_argument('--strict', action='store_true',
                         help='exit 3 when a target is missed')
+    parser.add_argument('--existence', action='store_true',
+                        help='measure instead the timing of invisible '
+                             'images (see tools/bench/existence.py); '
+                             '--rounds sets the requests per cell')
     args = parser.parse_args(argv)
     if args.pg_host not in ('127.0.0.1', 'localhost', '::1'):
         parser.error('--pg-host must be a loopback address')
@@ -334,8 +345,10 @@ def _profile(args):
 
 def main(argv=None):
     args = parse_args(argv)
-    prof = _profile(args)
     signal.signal(signal.SIGTERM, _sigterm)
+    if args.existence:
+        return existence.run(args, REPO, log)
+    prof = _profile(args)
     machine = report.machine(REPO)
     raw = {'reads': {key: {m: [] for m in MODES}
                      for key, _l, _t in workloads.READS},

@@ -19,6 +19,7 @@
 ``workloads`` what one round measures on one server;
 ``load``      the HTTP load generator, downloads and process memory;
 ``lookup``    the state store look-up benchmark (SQLite and PostgreSQL);
+``existence`` the timing of invisible images (``--existence``);
 ``stats``     medians, confidence intervals, spreads and ratios;
 ``summary``   the result tables and the target verdicts;
 ``report``    the machine description, CPU accounting, table layout.
