@@ -327,6 +327,14 @@ class DeactivationStore(object):
                 ids = list(session.scalars(query))
         return sorted(ids)
 
+    def list_records(self) -> list:
+        """Every record, sorted by image id, in one query."""
+        query = sa.select(_TABLE).order_by(_TABLE.c.image_id)
+        with self._guard('read'):
+            with self._connection() as connection:
+                records = [_record(row) for row in connection.execute(query)]
+        return sorted(records, key=lambda record: record.image_id)
+
     def count(self):
         """How many images are deactivated."""
         query = sa.select(sa.func.count()).select_from(_Model)
@@ -437,6 +445,20 @@ class DeactivationStore(object):
             with self._schema_lock:
                 self._upgrade_schema(self._engine())
 
+    def upgrade_schema(self, revision: str = 'head') -> str | None:
+        """Upgrade the schema to ``revision`` (``db sync``).
+
+        :returns: the revision the database is at afterwards.
+        """
+        with self._guard('schema upgrade'):
+            with self._schema_lock:
+                return migration.upgrade(self._engine(), revision)
+
+    def schema_version(self) -> str | None:
+        """The schema's revision, or None before any upgrade."""
+        with self._guard('schema version'):
+            return migration.version(self._engine())
+
     def dispose(self):
         """Close the pooled connections (the store stays usable)."""
         if self._context.is_started:
@@ -445,11 +467,6 @@ class DeactivationStore(object):
             self._reader_engine.dispose()
 
     # Internals
-
-    def _run_with_engine(self, fn):
-        """Call ``fn(engine)`` with errors mapped (db.migration uses it)."""
-        with self._guard('schema operation'):
-            return fn(self._engine())
 
     def _upgrade_schema(self, engine):
         try:

@@ -75,7 +75,6 @@ import sys
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from glance_deactivate.db import migration
 from glance_deactivate import opts
 from glance_deactivate import pipeline_check
 from glance_deactivate import store
@@ -91,10 +90,18 @@ TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 # status (None meaning 0).  Arguments of the sub-parsers are read as
 # ``conf.command.<dest>``.
 
+def _store(conf):
+    return store.DeactivationStore(conf)
+
+
 def db_sync(conf):
     """``db sync``: alembic upgrade head."""
-    before = migration.version(conf)
-    after = migration.upgrade(conf)
+    state_store = _store(conf)
+    try:
+        before = state_store.schema_version()
+        after = state_store.upgrade_schema()
+    finally:
+        state_store.dispose()
     if before == after:
         print('Database already at revision %s (head); nothing to do.'
               % after)
@@ -104,7 +111,11 @@ def db_sync(conf):
 
 def db_version(conf):
     """``db version``: print the current revision or 'None'."""
-    print(migration.version(conf) or 'None')
+    state_store = _store(conf)
+    try:
+        print(state_store.schema_version() or 'None')
+    finally:
+        state_store.dispose()
 
 
 def _describe(record):
@@ -118,12 +129,10 @@ def _describe(record):
 
 def list_deactivated(conf):
     """``list``: the deactivated images, one per line."""
-    state_store = store.DeactivationStore(conf)
+    state_store = _store(conf)
     try:
-        for image_id in state_store.list_ids():
-            record = state_store.get(image_id)
-            if record is not None:  # None: reactivated meanwhile
-                print(_describe(record))
+        for record in state_store.list_records():
+            print(_describe(record))
     finally:
         state_store.dispose()
 

@@ -22,18 +22,13 @@ tree.  The current revision is kept in the table
 ``glance_deactivate_alembic_version``, never in Glance's ``alembic_version``,
 so the state may live in the same database as Glance's own tables.
 
-``upgrade()`` and ``version()`` take any of:
-
-* a ``cfg.ConfigOpts`` on which ``glance_deactivate.opts.register_opts`` was
-  called: ``[image_deactivation] connection`` and the other database options
-  are used, exactly as the filter uses them;
-* a database URL (a string);
-* an open SQLAlchemy ``Engine`` or ``Connection`` (tests, and the store's
-  own ``ensure_schema()``).
-
-Database errors come out as ``glance_deactivate.store.StoreUnavailable``
-when a configuration or URL is given, and as oslo.db / SQLAlchemy errors when
-an ``Engine`` or ``Connection`` is given.
+``upgrade()`` and ``version()`` work on an open SQLAlchemy ``Engine`` or
+``Connection`` only, and raise oslo.db / SQLAlchemy errors.  Configured
+callers (the manage command, the filter) go through the state store's
+``upgrade_schema()`` and ``schema_version()``, which build the engine from
+``[image_deactivation]`` exactly as the filter does and turn database
+errors into ``StoreUnavailable``.  This module imports nothing of the
+package, so there is no import cycle with the store.
 """
 
 import os
@@ -74,21 +69,26 @@ def head():
     return script.get_current_head()
 
 
-def _is_connectable(target):
-    return isinstance(target, (sa.engine.Engine, sa.engine.Connection))
+def upgrade(connectable, revision='head'):
+    """Upgrade the schema to ``revision``; a no-op when already there.
 
-
-def _upgrade_connectable(connectable, revision):
-    before = _version_of(connectable)
+    :param connectable: an ``Engine`` or ``Connection``.
+    :returns: the revision the database is at afterwards.
+    """
+    before = version(connectable)
     alembic_command.upgrade(get_alembic_config(connectable), revision)
-    after = _version_of(connectable)
+    after = version(connectable)
     if before != after:
         LOG.info('Upgraded the deactivation state database from %s to %s',
                  before, after)
     return after
 
 
-def _version_of(connectable):
+def version(connectable):
+    """The current revision (a string), or None before any upgrade.
+
+    :param connectable: an ``Engine`` or ``Connection``.
+    """
     if isinstance(connectable, sa.engine.Connection):
         return _current_revision(connectable)
     with connectable.connect() as connection:
@@ -99,38 +99,3 @@ def _current_revision(connection):
     context = alembic_migration.MigrationContext.configure(
         connection, opts={'version_table': VERSION_TABLE})
     return context.get_current_revision()
-
-
-def _store_for(conf_or_url):
-    # Imported here: the store imports this module for ensure_schema().
-    from glance_deactivate import store
-
-    if isinstance(conf_or_url, str):
-        return store.DeactivationStore.from_url(conf_or_url)
-    return store.DeactivationStore(conf_or_url)
-
-
-def upgrade(conf_or_url, revision='head'):
-    """Upgrade the schema to ``revision``; a no-op when already there.
-
-    :returns: the revision the database is at afterwards.
-    """
-    if _is_connectable(conf_or_url):
-        return _upgrade_connectable(conf_or_url, revision)
-    state_store = _store_for(conf_or_url)
-    try:
-        return state_store._run_with_engine(
-            lambda engine: _upgrade_connectable(engine, revision))
-    finally:
-        state_store.dispose()
-
-
-def version(conf_or_url):
-    """The current revision of the database, or None before any upgrade."""
-    if _is_connectable(conf_or_url):
-        return _version_of(conf_or_url)
-    state_store = _store_for(conf_or_url)
-    try:
-        return state_store._run_with_engine(_version_of)
-    finally:
-        state_store.dispose()

@@ -44,6 +44,7 @@ import testtools
 from glance_deactivate.db import migration
 from glance_deactivate.db import models
 from glance_deactivate import store
+from tests.unit import schema
 
 UUID = '5b1dfb3e-4a3b-4c2e-9d6f-0a6c1b2d3e4f'
 UPPER_UUID = UUID.upper()
@@ -170,9 +171,9 @@ class _StoreBehaviour(object):
     def test_migrations_twice(self):
         head = migration.head()
         self.assertEqual(head, migration.upgrade(self.engine))
-        self.assertEqual(head, migration.upgrade(self.url))
+        self.assertEqual(head, schema.upgrade(self.url))
         self.assertEqual(head, migration.version(self.engine))
-        self.assertEqual(head, migration.version(self.url))
+        self.assertEqual(head, schema.version_of(self.url))
         tables = set(sa.inspect(self.engine).get_table_names())
         self.assertIn(models.TABLE_NAME, tables)
         self.assertIn(migration.VERSION_TABLE, tables)
@@ -217,11 +218,11 @@ class _MigrationsOnEmptyDatabase(object):
 
     def test_version_of_an_empty_database(self):
         self.assertIsNone(migration.version(self.engine))
-        self.assertIsNone(migration.version(self.url))
+        self.assertIsNone(schema.version_of(self.url))
 
     def test_upgrade_from_nothing_twice(self):
-        self.assertEqual(migration.head(), migration.upgrade(self.url))
-        self.assertEqual(migration.head(), migration.upgrade(self.url))
+        self.assertEqual(migration.head(), schema.upgrade(self.url))
+        self.assertEqual(migration.head(), schema.upgrade(self.url))
         state_store = self.make_store()
         self.assertTrue(state_store.add(UPPER_UUID))
 
@@ -229,7 +230,7 @@ class _MigrationsOnEmptyDatabase(object):
         # The first schema folded every id to lower case: such a row keeps
         # applying to every spelling after the upgrade.
         self.assertEqual('eb82333ad427',
-                         migration.upgrade(self.url, 'eb82333ad427'))
+                         schema.upgrade(self.url, 'eb82333ad427'))
         with self.engine.begin() as conn:
             conn.execute(sa.text(
                 'INSERT INTO image_deactivations (image_id, deactivated_at, '
@@ -237,7 +238,7 @@ class _MigrationsOnEmptyDatabase(object):
                 ':user, NULL, :admin)'),
                 {'id': UUID, 'at': '2026-01-01 00:00:00', 'user': 'u',
                  'admin': True})
-        self.assertEqual(migration.head(), migration.upgrade(self.url))
+        self.assertEqual(migration.head(), schema.upgrade(self.url))
         state_store = self.make_store()
         for spelling in (UUID, UPPER_UUID):
             record = state_store.get(spelling)

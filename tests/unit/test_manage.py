@@ -26,6 +26,7 @@ import testtools
 from glance_deactivate.cmd import manage
 from glance_deactivate.db import migration
 from glance_deactivate import store
+from tests.unit import schema
 
 UUID = '5b1dfb3e-4a3b-4c2e-9d6f-0a6c1b2d3e4f'
 
@@ -84,7 +85,7 @@ class ManageTest(testtools.TestCase):
         self.assertEqual(0, status, err)
         self.assertIn('upgraded from revision None to %s' % migration.head(),
                       out)
-        self.assertEqual(migration.head(), migration.version(self.url))
+        self.assertEqual(migration.head(), schema.version_of(self.url))
 
         status, out, err = self.run_manage('db', 'sync')
         self.assertEqual(0, status, err)

@@ -33,6 +33,7 @@ import testtools
 from glance_deactivate.db import migration
 from glance_deactivate import opts
 from glance_deactivate import store
+from tests.unit import schema
 
 UUID = '5b1dfb3e-4a3b-4c2e-9d6f-0a6c1b2d3e4f'
 UPPER_UUID = UUID.upper()
@@ -105,12 +106,12 @@ class SQLiteStoreTest(TestCase):
         self.assertEqual(0, self.store.count())
         self.assertTrue(os.path.isfile(
             os.path.join(self.tmp, 'state', 'deactivations.sqlite')))
-        self.assertEqual(migration.head(), migration.version(self.url))
+        self.assertEqual(migration.head(), schema.version_of(self.url))
 
     def test_ensure_schema_twice(self):
         self.store.ensure_schema()
         self.store.ensure_schema()
-        self.assertEqual(migration.head(), migration.version(self.url))
+        self.assertEqual(migration.head(), schema.version_of(self.url))
         self.assertTrue(self.store.add(UUID))
         self.store.ensure_schema()
         self.assertEqual([UUID], self.store.list_ids())
