@@ -36,9 +36,9 @@ import webob.exc
 
 from glance_deactivate import context as request_context
 from glance_deactivate import images
+from glance_deactivate import overlay
 from glance_deactivate import policies
 from glance_deactivate import reading
-from glance_deactivate import rewrite
 
 LOG = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class ActionController(object):
             return webob.exc.HTTPForbidden(
                 explanation=MSG_NOT_AUTHORIZED % transition.action)
         record = self.store.get(image_id)
-        status = rewrite.effective_status(
+        status = overlay.effective_status(
             image, {image_id} if record else frozenset())
         if status == transition.to_status:
             return webob.Response(status=204)

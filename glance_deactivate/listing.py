@@ -37,18 +37,41 @@ caller's own query so that paging goes on through the filter.
 Natively deactivated images (a store that has the feature itself) are
 listed by the store under its own status and are not merged into
 ``status=deactivated`` answers.
+
+:func:`planned_page` runs a plan: it asks for store pages through a
+callable (so it is tested without WSGI), keeps what the caller asked for,
+and stops after ``MAX_LIST_ROUNDS`` store pages with a short page whose
+``next`` link resumes where the scan stopped.
 """
 
 import collections
+import typing
 from urllib import parse
 
 from glance_deactivate import images
+from glance_deactivate import overlay
 from glance_deactivate import reading
 
 # An id no image can have: what ``id=in:`` gets when nothing is deactivated.
 NO_IMAGE = 'glance-deactivate-none'
 
+# At most this many image service pages are read to fill one page of a
+# status-filtered listing.
+MAX_LIST_ROUNDS = 10
+
 Plan = collections.namedtuple('Plan', 'store_pairs wanted needs_filter')
+
+
+class Page(typing.NamedTuple):
+    """One page of a planned listing, ready to be overlaid and sent.
+
+    ``document`` is the last store page's document with ``images``,
+    ``first`` and ``next`` set for the caller; ``deactivated`` holds the
+    exact ids of the kept images that are deactivated.
+    """
+
+    document: dict
+    deactivated: set
 
 
 def _status_set(value):
@@ -126,3 +149,61 @@ def next_marker(document):
     query = parse.urlparse(nxt).query
     return reading.first(
         reading.query_pairs({'QUERY_STRING': query}), 'marker')
+
+
+def int_param(pairs, name):
+    """An integer parameter as Glance reads it (its first value), or None."""
+    value = reading.first(pairs, name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def planned_page(pairs, plan, fetch, deactivated_among,
+                 max_rounds=MAX_LIST_ROUNDS):
+    """Fill one page of a status-filtered listing.
+
+    :param pairs: the caller's query (``reading.query_pairs``).
+    :param plan: the :class:`Plan` for it.
+    :param fetch: ``fetch(store_pairs)``: the store's page for that query,
+        a dict with an ``images`` list (it raises for any other answer).
+    :param deactivated_among: ``deactivated_among(ids)``: which of the
+        ids are deactivated (a set).
+    :returns: a :class:`Page`.
+    """
+    limit = int_param(pairs, 'limit')
+    store_pairs = list(plan.store_pairs)
+    kept, deactivated, marker, document = [], set(), None, None
+    for _round in range(max_rounds):
+        document = fetch(store_pairs)
+        page = document['images']
+        if document.get('next') and (limit is None or len(page) < limit):
+            # The store's own page size (or its api_limit_max cap).
+            limit = len(page)
+        page_deactivated = deactivated_among(
+            [image.get('id') for image in page])
+        deactivated |= page_deactivated
+        marker = next_marker(document)
+        for index, image in enumerate(page):
+            status = overlay.effective_status(image, page_deactivated)
+            if plan.needs_filter and status not in plan.wanted:
+                continue
+            kept.append(image)
+            if limit is not None and len(kept) >= limit:
+                if index < len(page) - 1:
+                    marker = image.get('id')
+                break
+        full = limit is not None and len(kept) >= limit
+        if full or marker is None or not plan.needs_filter:
+            break
+        store_pairs = [(k, v) for k, v in store_pairs
+                       if k != 'marker'] + [('marker', marker)]
+    document['images'] = kept
+    document['first'] = link(pairs)
+    if marker is None:
+        document.pop('next', None)
+    else:
+        document['next'] = link(pairs, marker)
+    kept_ids = {image.get('id') for image in kept}
+    return Page(document, deactivated & kept_ids)

@@ -121,9 +121,9 @@ from glance_deactivate import context as request_context
 from glance_deactivate import guards
 from glance_deactivate import listing
 from glance_deactivate import opts
+from glance_deactivate import overlay
 from glance_deactivate import policies
 from glance_deactivate import reading
-from glance_deactivate import rewrite
 from glance_deactivate import routing
 from glance_deactivate import store as state_store
 from glance_deactivate import upstream
@@ -137,11 +137,6 @@ MSG_TOO_LARGE = ('The image service answer is too large to be checked '
 MSG_BAD_UPSTREAM = 'The image service answer could not be checked.'
 MSG_METHOD_OVERRIDE = 'Method override (_method) is not supported.'
 MSG_BAD_QUERY = 'The query string is not valid UTF-8.'
-
-# At most this many image service pages are read to fill one page of a
-# status-filtered listing; past it the page is returned short, with a
-# ``next`` link that resumes where the scan stopped.
-MAX_LIST_ROUNDS = 10
 
 
 class DeactivateFilter(base.ConfigurableMiddleware):
@@ -346,7 +341,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         deactivated = {image_id} if any(
             record.applies_to(image_id) for record in records) else set()
         hidden = self._hidden_locations(environ, [document], deactivated)
-        if rewrite.overlay_image(document, deactivated, hidden):
+        if overlay.overlay_image(document, deactivated, hidden):
             return self._respond_json(environ, start_response, response,
                                       document)
         return response(environ, start_response)
@@ -426,60 +421,56 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             return response(environ, start_response)
         hidden = self._hidden_locations(environ, images,
                                         deactivated)
-        rewrite.overlay_images(images, deactivated, hidden)
+        overlay.overlay_images(images, deactivated, hidden)
         return self._respond_json(environ, start_response, response,
                                   document)
 
     def _planned_list(self, environ, start_response, pairs, plan):
-        limit = _int_param(pairs, 'limit')
-        store_pairs = list(plan.store_pairs)
-        kept, deactivated, marker = [], set(), None
-        for _round in range(MAX_LIST_ROUNDS):
+        answers = []
+
+        def fetch(store_pairs):
             response = upstream.call(self.application, upstream.sub_environ(
                 environ, 'GET', '/v2/images',
                 upstream.encode_query(store_pairs)))
+            answers.append(response)
             if response.status_int != 200:
-                return response(environ, start_response)
+                raise _Answer(response)
             _body, document = self._read_document(response)
-            images = document.get('images') if isinstance(
-                document, dict) else None
-            if not isinstance(images, list):
-                return webob.exc.HTTPBadGateway(
-                    explanation=MSG_BAD_UPSTREAM)(environ, start_response)
-            if document.get('next') and (limit is None or
-                                         len(images) < limit):
-                # The store's own page size (or its api_limit_max cap).
-                limit = len(images)
-            page_deactivated = self._checked(
-                self.store.deactivated_among,
-                [image.get('id') for image in images]) or set()
-            deactivated |= page_deactivated
-            marker = listing.next_marker(document)
-            for index, image in enumerate(images):
-                status = rewrite.effective_status(image, page_deactivated)
-                if plan.needs_filter and status not in plan.wanted:
-                    continue
-                kept.append(image)
-                if limit is not None and len(kept) >= limit:
-                    if index < len(images) - 1:
-                        marker = image.get('id')
-                    break
-            full = limit is not None and len(kept) >= limit
-            if full or marker is None or not plan.needs_filter:
-                break
-            store_pairs = [(k, v) for k, v in store_pairs
-                           if k != 'marker'] + [('marker', marker)]
-        hidden = self._hidden_locations(environ, kept,
-                                        deactivated)
-        rewrite.overlay_images(kept, deactivated, hidden)
-        document['images'] = kept
-        document['first'] = listing.link(pairs)
-        if marker is None:
-            document.pop('next', None)
-        else:
-            document['next'] = listing.link(pairs, marker)
-        return self._respond_json(environ, start_response, response,
-                                  document)
+            if not (isinstance(document, dict) and
+                    isinstance(document.get('images'), list)):
+                raise _Answer(webob.exc.HTTPBadGateway(
+                    explanation=MSG_BAD_UPSTREAM))
+            return document
+
+        try:
+            page = listing.planned_page(pairs, plan, fetch,
+                                        self._deactivated_among_once())
+        except _Answer as answer:
+            return answer.response(environ, start_response)
+        images = page.document['images']
+        hidden = self._hidden_locations(environ, images, page.deactivated)
+        overlay.overlay_images(images, page.deactivated, hidden)
+        # The last store page's answer carries the caller's page.
+        return self._respond_json(environ, start_response, answers[-1],
+                                  page.document)
+
+    def _deactivated_among_once(self):
+        """``deactivated_among`` for the pages of one request.
+
+        After its first failure with ``fail_open`` it stops asking, so that
+        a silent database costs a request one ``query_timeout`` at most.
+        """
+        failed = []
+
+        def deactivated_among(ids):
+            if failed:
+                return set()
+            found = self._checked(self.store.deactivated_among, ids)
+            if found is None:
+                failed.append(True)
+                return set()
+            return found
+        return deactivated_among
 
     # -- schemas ------------------------------------------------------------
 
@@ -491,7 +482,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         _body, document = self._read_document(response)
         if not isinstance(document, dict):
             return response(environ, start_response)
-        if rewrite.add_deactivated_status(document):
+        if overlay.add_deactivated_status(document):
             return self._respond_json(environ, start_response, response,
                                       document)
         # The image service lists the status itself (Glance since Kilo):
@@ -500,13 +491,12 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         return response(environ, start_response)
 
 
-def _int_param(pairs, name):
-    """An integer parameter as Glance reads it (its first value)."""
-    value = reading.first(pairs, name)
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+class _Answer(Exception):
+    """A store page that is not a listing: this response goes back."""
+
+    def __init__(self, response):
+        super(_Answer, self).__init__(response.status)
+        self.response = response
 
 
 def filter_factory(global_conf, **local_conf):

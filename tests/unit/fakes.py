@@ -71,6 +71,9 @@ class FakeImageApp(object):
         # A store that answers a DELETE with 204 but keeps the image (as
         # Glance does for a DELETE its router ran as another method).
         self.delete_keeps_image = False
+        # A response every listing gets instead of the real one (None:
+        # list as usual), and the page size of the store's own listing.
+        self.list_answer = None
 
     def add(self, image_id, owner='p1', visibility='private',
             status='active', data=b'DATA'):
@@ -146,6 +149,8 @@ class FakeImageApp(object):
         return webob.Response(json_body=image)
 
     def _list(self, req, context):
+        if self.list_answer is not None:
+            return self.list_answer
         params = parse.parse_qsl(req.query_string)
         filters = dict(params)
         images = sorted((i for i in self.images.values()

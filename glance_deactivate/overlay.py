@@ -12,7 +12,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Pure rewriters for the image service's JSON documents.
+"""The overlay: pure rewriters for the image service's JSON documents.
 
 They take the decisions (which images are deactivated, whose locations to
 hide) as arguments and never consult policy or the database themselves, so

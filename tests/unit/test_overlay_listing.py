@@ -17,7 +17,7 @@
 import testtools
 
 from glance_deactivate import listing
-from glance_deactivate import rewrite
+from glance_deactivate import overlay
 
 
 class TestRewrite(testtools.TestCase):
@@ -30,36 +30,36 @@ class TestRewrite(testtools.TestCase):
 
     def test_overlay_compares_ids_exactly(self):
         image = self.image()
-        self.assertFalse(rewrite.overlay_image(image, {'abc'}, {'abc'}))
+        self.assertFalse(overlay.overlay_image(image, {'abc'}, {'abc'}))
         self.assertEqual('active', image['status'])
-        self.assertTrue(rewrite.overlay_image(image, {'ABC'}))
+        self.assertTrue(overlay.overlay_image(image, {'ABC'}))
         self.assertEqual('deactivated', image['status'])
         self.assertEqual([{'url': 'x'}], image['locations'])
 
     def test_only_active_images_become_deactivated(self):
         image = self.image(status='queued')
-        self.assertFalse(rewrite.overlay_image(image, {'ABC'}))
+        self.assertFalse(overlay.overlay_image(image, {'ABC'}))
         self.assertEqual('queued', image['status'])
 
     def test_hide_locations(self):
         image = self.image()
-        rewrite.overlay_image(image, {'ABC'}, hide_locations_of={'ABC'})
+        overlay.overlay_image(image, {'ABC'}, hide_locations_of={'ABC'})
         self.assertEqual([], image['locations'])
         self.assertNotIn('direct_url', image)
 
     def test_untouched_when_not_deactivated(self):
         image = self.image()
-        self.assertFalse(rewrite.overlay_images([image], set()))
+        self.assertFalse(overlay.overlay_images([image], set()))
         self.assertEqual(self.image(), image)
 
     def test_schema(self):
         schema = {'properties': {'status': {'enum': ['queued', 'active']}}}
-        self.assertTrue(rewrite.add_deactivated_status(schema))
-        self.assertFalse(rewrite.add_deactivated_status(schema))
+        self.assertTrue(overlay.add_deactivated_status(schema))
+        self.assertFalse(overlay.add_deactivated_status(schema))
         self.assertEqual(['queued', 'active', 'deactivated'],
                          schema['properties']['status']['enum'])
-        self.assertFalse(rewrite.add_deactivated_status({'properties': 1}))
-        self.assertFalse(rewrite.add_deactivated_status([]))
+        self.assertFalse(overlay.add_deactivated_status({'properties': 1}))
+        self.assertFalse(overlay.add_deactivated_status([]))
 
 
 class TestListingPlan(testtools.TestCase):
@@ -111,3 +111,69 @@ class TestListingPlan(testtools.TestCase):
         self.assertEqual('m9', listing.next_marker(
             {'next': '/v2/images?status=active&marker=m9'}))
         self.assertIsNone(listing.next_marker({}))
+
+
+class TestPlannedPage(testtools.TestCase):
+    """The paging loop, driven by a page-fetching callable."""
+
+    def setUp(self):
+        super().setUp()
+        # 30 active images, every one but the last two deactivated.
+        self.images = [{'id': 'i%02d' % n, 'status': 'active'}
+                       for n in range(30)]
+        self.deactivated = {image['id'] for image in self.images[:-2]}
+        self.fetched = []
+
+    def fetch(self, store_pairs, page_size=3):
+        query = dict(store_pairs)
+        self.fetched.append(query.get('marker'))
+        rest = [i for i in self.images
+                if query.get('marker') is None or i['id'] > query['marker']]
+        page = [dict(i) for i in rest[:page_size]]
+        document = {'images': page, 'schema': '/v2/schemas/images'}
+        if len(rest) > page_size:
+            document['next'] = '/v2/images?marker=%s' % page[-1]['id']
+        return document
+
+    def among(self, ids):
+        return {image_id for image_id in ids if image_id in self.deactivated}
+
+    def test_a_round_limit_gives_a_short_page_that_resumes(self):
+        pairs = [('status', 'active'), ('limit', '2')]
+        plan = listing.plan(pairs, set)
+        page = listing.planned_page(pairs, plan, self.fetch, self.among,
+                                    max_rounds=4)
+        self.assertEqual(4, len(self.fetched))
+        self.assertEqual([], page.document['images'])
+        self.assertEqual('/v2/images?status=active&limit=2&marker=i11',
+                         page.document['next'])
+        self.assertEqual('/v2/images?status=active&limit=2',
+                         page.document['first'])
+        # Following ``next`` resumes after the last image scanned.
+        resumed = listing.planned_page(pairs + [('marker', 'i11')], plan,
+                                       self.fetch, self.among)
+        self.assertEqual(['i28', 'i29'],
+                         [i['id'] for i in resumed.document['images']])
+        self.assertNotIn('next', resumed.document)
+        self.assertEqual(set(), resumed.deactivated)
+
+    def test_deactivated_images_of_the_page_are_reported(self):
+        pairs = [('status', 'in:deactivated,queued'), ('limit', '3')]
+        plan = listing.plan(pairs, set)
+        page = listing.planned_page(pairs, plan, self.fetch, self.among)
+        self.assertEqual(['i00', 'i01', 'i02'],
+                         [i['id'] for i in page.document['images']])
+        self.assertEqual({'i00', 'i01', 'i02'}, page.deactivated)
+
+    def test_glance_takes_the_first_limit(self):
+        self.assertEqual(2, listing.int_param(
+            [('limit', '2'), ('limit', '9')], 'limit'))
+        self.assertIsNone(listing.int_param([('limit', 'x')], 'limit'))
+        self.assertIsNone(listing.int_param([], 'limit'))
+
+    def test_fetch_errors_propagate(self):
+        def broken(store_pairs):
+            raise RuntimeError('no page')
+        pairs = [('status', 'active')]
+        self.assertRaises(RuntimeError, listing.planned_page, pairs,
+                          listing.plan(pairs, set), broken, self.among)
