@@ -28,6 +28,10 @@ in the queue and time out too, so the worker is never held longer than the
 deadline.  A SQLite database, a local file whose own busy timeout bounds
 every wait, is not wrapped.
 
+A missed deadline counts as an outage in the store's health state (see
+``DeactivationStore.report_outage``), so a silent database is logged once,
+like a refused connection.
+
 A write that timed out may still be applied once the database answers: a
 deactivation answered with 503 may take effect late, which errs on the side
 of the control; so may a reactivation answered with 503.
@@ -57,9 +61,12 @@ class BoundedStore(object):
             return future.result(timeout=self.timeout)
         except futures.TimeoutError:
             future.cancel()
-            raise state_store.StoreUnavailable(
-                'no answer from the deactivation database within %s s'
-                % self.timeout)
+            message = ('no answer from the deactivation database within '
+                       '%s s' % self.timeout)
+            # The same outage as a refused connection: one WARNING, then
+            # one INFO when a call succeeds again.
+            self.store.report_outage(message)
+            raise state_store.StoreUnavailable(message)
 
     def find(self, image_id):
         return self._call(self.store.find, image_id)

@@ -208,7 +208,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         try:
             return handler(environ, start_response, route)
         except state_store.StoreUnavailable as e:
-            LOG.error('Deactivation database unavailable: %s', e)
+            # The store logs the outage once (WARNING) and its end (INFO).
+            LOG.debug('Deactivation database unavailable: %s', e)
             return webob.exc.HTTPServiceUnavailable(
                 explanation=MSG_UNAVAILABLE)(environ, start_response)
         except upstream.ResponseTooLarge:
@@ -260,8 +261,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         except state_store.StoreUnavailable:
             if not self.options.fail_open:
                 raise
-            LOG.warning('Deactivation database unavailable; fail_open set, '
-                        'request passed through unchecked')
+            LOG.debug('Deactivation database unavailable; fail_open set, '
+                      'request passed through unchecked')
             return None
 
     def _find(self, image_id):

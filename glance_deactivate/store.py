@@ -459,6 +459,19 @@ class DeactivationStore(object):
         with self._guard('schema version'):
             return migration.version(self._engine())
 
+    def report_outage(self, message: str) -> None:
+        """Count a failed call in the health state (logged once per outage).
+
+        The first failure after a success is a WARNING, later ones DEBUG;
+        the next success logs the recovery at INFO.  Also called by
+        ``BoundedStore`` when a call misses its deadline.
+        """
+        if self._healthy:
+            self._healthy = False
+            LOG.warning('%s', message)
+        else:
+            LOG.debug('%s', message)
+
     def dispose(self):
         """Close the pooled connections (the store stays usable)."""
         if self._context.is_started:
@@ -562,11 +575,7 @@ class DeactivationStore(object):
         except (db_exc.DBError, sa_exc.SQLAlchemyError, OSError) as exc:
             message = ('deactivation state database %s unavailable (%s): '
                        '%s' % (self._safe_url, action, _one_line(exc)))
-            if self._healthy:
-                self._healthy = False
-                LOG.warning('%s', message)
-            else:
-                LOG.debug('%s', message)
+            self.report_outage(message)
             raise StoreUnavailable(message) from exc
         else:
             if not self._healthy:

@@ -27,6 +27,10 @@ class HangingStore(object):
 
     def __init__(self):
         self.release = threading.Event()
+        self.outages = []
+
+    def report_outage(self, message):
+        self.outages.append(message)
 
     def get(self, image_id):
         self.release.wait(30)
@@ -67,6 +71,8 @@ class TestBoundedStore(testtools.TestCase):
             e = self.assertRaises(state_store.StoreUnavailable, call)
             self.assertLess(time.monotonic() - started, 5)
             self.assertIn('no answer', str(e))
+        # Each missed deadline counts in the store's health state.
+        self.assertEqual(2, len(hanging.outages))
         hanging.release.set()
         self.assertEqual('late', store.get('x'))
 

@@ -21,10 +21,12 @@ fails closed, then recovers); with ``fail_open`` and a database that
 fails, a request stops asking it after its first failure.
 """
 
+import logging
 import os
 from unittest import mock
 
 import fixtures
+from sqlalchemy import exc as sa_exc
 import webob
 import webob.exc
 
@@ -130,3 +132,36 @@ class TestPromises(fakes.FilterTestCase):
         self.assertEqual([], resp.json['images'])
         self.assertIn('marker=', resp.json['next'])
         self.assertEqual(1, len(calls))
+
+
+class TestOutagesLogOnce(fakes.FilterTestCase):
+
+    def test_an_outage_is_one_warning_and_its_end_one_info(self):
+        log = self.useFixture(fixtures.FakeLogger(
+            level=logging.DEBUG, format='%(levelname)s %(message)s'))
+        image_id = self.deactivated()
+        real = self.filter.store
+        broken = [True]
+
+        def flaky(method):
+            def call(*args, **kwargs):
+                if broken[0]:
+                    with real._guard('read'):
+                        raise sa_exc.OperationalError('SELECT', {},
+                                                      Exception('down'))
+                return method(*args, **kwargs)
+            return call
+        with mock.patch.object(real, 'find', side_effect=flaky(real.find)):
+            for _ in range(5):
+                resp = self.call('/v2/images/%s' % image_id)
+                self.assertEqual(503, resp.status_int)
+            broken[0] = False
+            resp = self.call('/v2/images/%s' % image_id)
+            self.assertEqual('deactivated', resp.json['status'])
+        lines = log.output.splitlines()
+        self.assertEqual(1, len([line for line in lines if line.startswith(
+            'INFO ') and 'is available again' in line]), log.output)
+        self.assertEqual(1, len([line for line in lines if line.startswith(
+            'WARNING ') and 'unavailable' in line]), log.output)
+        self.assertEqual([], [line for line in lines
+                              if line.startswith('ERROR ')])
