@@ -80,9 +80,6 @@ class BoundedStore(object):
     def list_ids(self, limit=None):
         return self._call(self.store.list_ids, limit)
 
-    def count(self):
-        return self._call(self.store.count)
-
     def add(self, image_id, user_id=None, project_id=None, by_admin=False):
         return self._call(self.store.add, image_id, user_id=user_id,
                           project_id=project_id, by_admin=by_admin)
@@ -95,13 +92,3 @@ class BoundedStore(object):
 
     def pin_spellings(self, image_id):
         return self._call(self.store.pin_spellings, image_id)
-
-    def ensure_schema(self):
-        return self._call(self.store.ensure_schema)
-
-    @property
-    def is_sqlite(self):
-        return self.store.is_sqlite
-
-    def dispose(self):
-        return self.store.dispose()

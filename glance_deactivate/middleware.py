@@ -272,8 +272,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         """Ids of deactivated images the caller may not see locations of.
 
         Only images that show locations or a direct_url are asked about,
-        and the policy is asked once per distinct target (owner,
-        visibility, status) rather than once per image.
+        and the policy is asked once per distinct policy target (a rule may
+        name any of its fields, the id included).
         """
         context = None
         hidden = set()
@@ -283,8 +283,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             if image_id not in deactivated or not (
                     image.get('locations') or 'direct_url' in image):
                 continue
-            key = (image.get('owner'), image.get('visibility'),
-                   image.get('status'))
+            key = tuple(sorted(policies.image_target(image).items()))
             if key not in decisions:
                 if context is None:
                     context = request_context.from_environ(environ)

@@ -44,12 +44,9 @@ which oslo.policy re-reads when it changes.  Generate a sample with::
 """
 
 from oslo_config import cfg
-from oslo_log import log as logging
 from oslo_policy import policy
 
 from glance_deactivate import opts
-
-LOG = logging.getLogger(__name__)
 
 PREFIX = 'image_deactivation:'
 ADMIN = PREFIX + 'admin'
@@ -124,13 +121,15 @@ def image_target(image):
 
 
 def credentials(context):
-    """oslo.policy credentials for a request context (None: anonymous)."""
+    """oslo.policy credentials for a request context (None: anonymous).
+
+    ``is_admin`` is the host context's own flag (Glance's noauth context
+    sets it for everyone), which ``to_policy_values`` leaves out.
+    """
     if context is None:
         return {'roles': [], 'is_admin': False}
     creds = dict(context.to_policy_values())
     creds['is_admin'] = bool(getattr(context, 'is_admin', False))
-    if creds.get('system_scope'):
-        creds['system'] = creds['system_scope']
     return creds
 
 
@@ -144,18 +143,16 @@ class Policy(object):
             enforcer.register_defaults(list_rules())
         self.enforcer = enforcer
 
-    def allows(self, rule, context, image):
+    def allows(self, rule: str, context, image: dict) -> bool:
         """True when ``rule`` allows the caller to act on ``image``.
 
-        A token of the wrong scope (a system-scoped token on these
-        project-scoped rules) is a refusal, like any other.
+        ``authorize``: a rule name that is not registered raises
+        ``PolicyNotRegistered`` (a typo fails loudly, never closed in
+        silence).  A token of the wrong scope (a system-scoped token on
+        these project-scoped rules) is a refusal like any other.
         """
-        try:
-            return bool(self.enforcer.enforce(
-                rule, image_target(image), credentials(context)))
-        except policy.InvalidScope:
-            LOG.debug('Policy %s refused: token scope does not match', rule)
-            return False
+        return bool(self.enforcer.authorize(
+            rule, image_target(image), credentials(context)))
 
 
 def get_enforcer():

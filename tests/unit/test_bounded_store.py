@@ -54,7 +54,7 @@ class TestBoundedStore(testtools.TestCase):
         self.assertEqual({'ABC'}, store.deactivated_among(
             iter(['ABC', 'abc', 'x'])))
         self.assertEqual(['ABC'], store.list_ids())
-        self.assertEqual(1, store.count())
+        self.assertEqual(1, real.count())
         self.assertEqual(0, store.pin_spellings('abc'))
         self.assertFalse(store.forget('abc'))
         self.assertTrue(store.remove('ABC'))

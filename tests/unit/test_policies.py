@@ -84,6 +84,11 @@ class TestPolicies(testtools.TestCase):
         self.assertFalse(self.policy.allows(policies.DEACTIVATE, None,
                                             IMAGE))
 
+    def test_a_misspelt_rule_name_fails_loudly(self):
+        self.assertRaises(oslo_policy.PolicyNotRegistered, self.policy.allows,
+                          'image_deactivation:deactivte', ctx(),
+                          {'owner': 'p1'})
+
     def test_system_scope_token_is_a_refusal_not_an_error(self):
         system = ctx(project=None, roles=('admin',), system_scope='all')
         self.assertFalse(self.policy.allows(policies.DEACTIVATE, system,
