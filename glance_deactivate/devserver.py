@@ -123,6 +123,10 @@ POLICY_FILTER_MODE = """\
 """
 
 
+class _PortInUse(Exception):
+    """gunicorn could not bind the port: another process took it."""
+
+
 def identity_headers(project_id, roles=('member', 'reader'),
                      user_id=None):
     """Headers Glance's ``context`` middleware trusts in these pipelines."""
@@ -221,6 +225,7 @@ class GlanceServer(object):
             raise ValueError('mode must be one of %s' % (MODES,))
         self.mode = mode
         self._own_workdir = workdir is None
+        self._fixed_port = port is not None
         self.workdir = workdir or tempfile.mkdtemp(prefix='glance-%s-' % mode)
         self.port = port or free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
@@ -310,11 +315,34 @@ class GlanceServer(object):
 
     # -- process -------------------------------------------------------------
 
-    def start(self, timeout=120):
+    def start(self, timeout=120, attempts=5):
+        """Start gunicorn and wait until *this* server answers.
+
+        The port is picked free before gunicorn binds it, so another
+        process may take it in between: gunicorn then reports "Connection
+        in use" in its log, and unless the port was given explicitly the
+        start is retried on another free port.  The server counts as up
+        only once its own log says it listens and ``/versions`` answers,
+        so that another process's server on that port is never mistaken
+        for it.
+        """
+        for attempt in range(attempts):
+            try:
+                return self._start_once(timeout)
+            except _PortInUse:
+                self._stop_process()
+                if self._fixed_port or attempt == attempts - 1:
+                    raise RuntimeError('port %d is in use' % self.port)
+                self.port = free_port()
+                self.url = 'http://127.0.0.1:%d' % self.port
+
+    def _start_once(self, timeout):
         self.write_config()
         if self.sync_db:
             self.db_sync()
-        self._log = open(os.path.join(self.workdir, 'gunicorn.log'), 'ab')
+        log_path = os.path.join(self.workdir, 'gunicorn.log')
+        self._log = open(log_path, 'ab')
+        log_start = self._log.tell()
         self.process = subprocess.Popen(
             [self._bin('gunicorn'), '--bind', '127.0.0.1:%d' % self.port,
              '--workers', str(self.workers), '--timeout', '300',
@@ -323,21 +351,30 @@ class GlanceServer(object):
              'glance.wsgi.api:application'],
             env=self._env(), stdout=self._log, stderr=subprocess.STDOUT,
             start_new_session=True)
+        listening = ('Listening at: http://127.0.0.1:%d' % self.port).encode()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            with open(log_path, 'rb') as log:
+                log.seek(log_start)
+                written = log.read()
+            if b'Connection in use' in written:
+                raise _PortInUse()
             if self.process.poll() is not None:
                 raise RuntimeError('glance-api exited with %s; see %s' % (
                     self.process.returncode, self.log_tail()))
-            try:
-                with urllib.request.urlopen(self.url + '/versions',
-                                            timeout=2) as resp:
-                    if resp.status == 200:
-                        return self
-            except (urllib.error.URLError, OSError):
-                pass
+            if listening in written and self._answers():
+                return self
             time.sleep(0.2)
         self.stop()
         raise RuntimeError('glance-api did not answer within %ss' % timeout)
+
+    def _answers(self):
+        try:
+            with urllib.request.urlopen(self.url + '/versions',
+                                        timeout=2) as resp:
+                return resp.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
 
     def log_tail(self, lines=40):
         out = []
@@ -349,7 +386,7 @@ class GlanceServer(object):
                                ''.join(log.readlines()[-lines:]))
         return '\n'.join(out)
 
-    def stop(self, remove=True):
+    def _stop_process(self):
         if self.process is not None and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -361,6 +398,9 @@ class GlanceServer(object):
         if getattr(self, '_log', None):
             self._log.close()
             self._log = None
+
+    def stop(self, remove=True):
+        self._stop_process()
         if remove and self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 

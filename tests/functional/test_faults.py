@@ -77,7 +77,7 @@ class TcpRelay(object):
 
     def __init__(self, target, port=None, max_connections=64):
         self.target = target
-        self.port = port or devserver.free_port()
+        self.port = port  # None: any free port, chosen at the first bind
         self.max_connections = max_connections
         self._lock = threading.Lock()
         self._pairs = {}
@@ -95,7 +95,8 @@ class TcpRelay(object):
             return
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((multinode.HOST, self.port))
+        listener.bind((multinode.HOST, self.port or 0))
+        self.port = listener.getsockname()[1]
         listener.listen(64)
         listener.settimeout(0.1)
         self._stopping = threading.Event()
@@ -423,13 +424,19 @@ class _StateDatabaseFaults(object):
         for thread in threads:
             thread.start()
         try:
-            time.sleep(1.5)
+            # Driven by what the load has seen, not by the clock: answers
+            # before the cut, 503s during it, answers after it.
+            log.wait_for(lambda entries: len(entries) >= 30, 'load')
             cut = time.monotonic()
             self.relay.stop()
-            time.sleep(2)
+            log.wait_for(lambda entries: sum(
+                1 for e in entries if e.start > cut and e.status == 503) >= 12,
+                'the outage noticed')
             self.relay.start()
             back = time.monotonic()
-            time.sleep(2.5)
+            log.wait_for(lambda entries: sum(
+                1 for e in entries if e.start > back and e.status < 500 and
+                e.op == 'download') >= 12, 'recovery')
         finally:
             stop.set()
             for thread in threads:
@@ -545,6 +552,11 @@ def _summary(entries, cut, back):
                      for key, n in sorted(counts.items()))
 
 
+# How long a phase of the load test may take to reach its count: a bound
+# against a hung test, not a timing assertion.
+LOAD_WAIT_LIMIT = 120
+
+
 class _LoadLog(object):
     """Every answer, and the serialised actions of the toggled images."""
 
@@ -559,6 +571,18 @@ class _LoadLog(object):
             self.entries.append(entry)
             if toggled:
                 self.actions[entry.image].append(entry)
+
+    def wait_for(self, condition, what, limit=LOAD_WAIT_LIMIT):
+        """Wait until ``condition(entries)`` holds (``limit`` s at most)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            with self._lock:
+                entries = list(self.entries)
+            if condition(entries):
+                return
+            time.sleep(0.05)
+        raise AssertionError('the load never reached: %s (%d answers)'
+                             % (what, len(entries)))
 
 
 class PostgreSQLStateDatabaseFaultsTest(_StateDatabaseFaults,
