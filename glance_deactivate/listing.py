@@ -84,7 +84,7 @@ def _status_set(value):
     return op, {rest}
 
 
-def plan(pairs, deactivated_ids):
+def plan(pairs: list, deactivated_ids: typing.Callable) -> Plan | None:
     """How to answer a listing whose query is ``pairs``.
 
     :param pairs: the caller's query as WebOb parses it (see
@@ -131,7 +131,7 @@ def _encode_status(statuses):
     return 'in:' + ','.join(sorted(statuses))
 
 
-def link(pairs, marker=None):
+def link(pairs: list, marker: str | None = None) -> str:
     """A ``/v2/images`` link with the caller's query and a new marker."""
     kept = [(k, v) for k, v in pairs if k != 'marker']
     if marker is not None:
@@ -141,7 +141,7 @@ def link(pairs, marker=None):
     return '/v2/images?' + parse.urlencode(kept)
 
 
-def next_marker(document):
+def next_marker(document: dict) -> str | None:
     """The marker in the store's ``next`` link, or None."""
     nxt = document.get('next')
     if not nxt:
@@ -151,7 +151,7 @@ def next_marker(document):
         reading.query_pairs({'QUERY_STRING': query}), 'marker')
 
 
-def int_param(pairs, name):
+def int_param(pairs: list, name: str) -> int | None:
     """An integer parameter as Glance reads it (its first value), or None."""
     value = reading.first(pairs, name)
     try:
@@ -160,8 +160,9 @@ def int_param(pairs, name):
         return None
 
 
-def planned_page(pairs, plan, fetch, deactivated_among,
-                 max_rounds=MAX_LIST_ROUNDS):
+def planned_page(pairs: list, plan: Plan, fetch: typing.Callable,
+                 deactivated_among: typing.Callable,
+                 max_rounds: int = MAX_LIST_ROUNDS) -> Page:
     """Fill one page of a status-filtered listing.
 
     :param pairs: the caller's query (``reading.query_pairs``).

@@ -47,7 +47,7 @@ class BadQuery(ValueError):
     """The query string cannot be decoded (it is not UTF-8)."""
 
 
-def query_pairs(environ):
+def query_pairs(environ: dict) -> list[tuple[str, str]]:
     """The query string as WebOb parses it: a list of (key, value).
 
     :raises BadQuery: when a key or value is not UTF-8 once unquoted (the
@@ -86,7 +86,7 @@ def content_length(environ):
         return None
 
 
-def has_body(environ):
+def has_body(environ: dict) -> bool:
     """Glance's test for "this request has a body"."""
     encoding = (environ.get('HTTP_TRANSFER_ENCODING') or '').lower()
     method = (environ.get('REQUEST_METHOD') or '').upper()
@@ -104,7 +104,7 @@ def is_form_post(environ):
     return content_type.split(';', 1)[0].strip() in FORM_TYPES
 
 
-def method_override(environ):
+def method_override(environ: dict) -> bool:
     """True when Glance's router could run another method than ours.
 
     A superset of what Routes honours, so that nothing it honours is

@@ -260,7 +260,7 @@ class DeactivationStore(object):
 
     # Reads
 
-    def find(self, image_id: str) -> list:
+    def find(self, image_id: str) -> list[DeactivationRecord]:
         """Every record under the lookup key of ``image_id`` (any case).
 
         This over-matches on purpose: a caller that blocks may act on it
@@ -284,7 +284,7 @@ class DeactivationStore(object):
                 return record
         return None
 
-    def deactivated_among(self, image_ids) -> set:
+    def deactivated_among(self, image_ids: typing.Iterable[str]) -> set:
         """Which of ``image_ids`` are deactivated, compared exactly.
 
         :returns: the subset of the given ids (as given) that a record
@@ -315,7 +315,7 @@ class DeactivationStore(object):
                                          row.case_folded)
                        for row in records)}
 
-    def list_ids(self, limit: int | None = None) -> list:
+    def list_ids(self, limit: int | None = None) -> list[str]:
         """All recorded ids, exact, sorted (at most ``limit``)."""
         if limit is not None and limit < 0:
             raise ValueError('limit must not be negative')
@@ -327,7 +327,7 @@ class DeactivationStore(object):
                 ids = list(session.scalars(query))
         return sorted(ids)
 
-    def list_records(self) -> list:
+    def list_records(self) -> list[DeactivationRecord]:
         """Every record, sorted by image id, in one query."""
         query = sa.select(_TABLE).order_by(_TABLE.c.image_id)
         with self._guard('read'):
@@ -335,7 +335,7 @@ class DeactivationStore(object):
                 records = [_record(row) for row in connection.execute(query)]
         return sorted(records, key=lambda record: record.image_id)
 
-    def count(self):
+    def count(self) -> int:
         """How many images are deactivated."""
         query = sa.select(sa.func.count()).select_from(_Model)
         with self._guard('read'):
@@ -434,7 +434,7 @@ class DeactivationStore(object):
 
     # Schema and life cycle
 
-    def ensure_schema(self):
+    def ensure_schema(self) -> None:
         """Bring the schema up to date (alembic upgrade head).
 
         Run by the store itself before the first use of a SQLite database

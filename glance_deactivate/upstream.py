@@ -87,7 +87,7 @@ def buffer_body(environ, limit):
     return body
 
 
-def call(app, environ):
+def call(app, environ: dict) -> webob.Response:
     """Run ``environ`` through ``app``; a webob Response (body unread)."""
     return webob.Request(environ).get_response(app)
 
@@ -136,7 +136,8 @@ def read_json(response, limit):
         return body, None
 
 
-def get_image(app, environ, image_id, limit):
+def get_image(app, environ: dict, image_id: str,
+              limit: int) -> tuple[dict | None, webob.Response | None]:
     """The image as the caller sees it.
 
     :returns: ``(image, None)`` with the image as a dict when the service
