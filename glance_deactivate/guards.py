@@ -29,7 +29,9 @@ Request                                Answer for a deactivated image
                                        the method named in the body; see
                                        below
 ``POST /v2/images/{id}/locations``     409
-``GET /v2/images/{id}/locations``      403 unless
+``GET /v2/images/{id}/locations``      200 with an empty list (to callers
+                                       Glance's own locations policy lets
+                                       through) unless
                                        ``get_deactivated_locations``
 ``PUT /v2/cache/{id}``                 400 (not queued for caching)
 =====================================  ======================================
@@ -46,8 +48,11 @@ deactivated image hides behind it:
 *Reads* (``GET`` file and locations) are decided on the image service's
 own answer: the request goes to the service first, and only a 2xx answer
 (the caller may read the image) is checked, before a byte of its body is
-read.  Any other answer (404, 403, ...) is returned as it is, with no
-database query at all.  A 2xx for an id with a candidate record then
+read; so is a download's 403 (Glance refuses a deactivated image's data
+with its deactivation message before it asks its download policy, so a
+caller its policy refuses still learns the image is deactivated).  Any
+other answer (404, ...) is returned as it is, with no database query at
+all.  A 2xx for an id with a candidate record then
 costs one look-up of the image as the caller, to confirm its exact id
 (``glance_deactivate.images``); the body is closed unread when refused.
 
@@ -87,8 +92,6 @@ MSG_STAGE = ('Image status transition from deactivated to uploading is not '
 MSG_COPY = 'Only images with status active can be targeted for copying'
 MSG_ADD_LOCATION = ("It's not allowed to add locations if image status is "
                     "deactivated.")
-MSG_GET_LOCATIONS = ('You are not authorized to complete '
-                     'fetch_image_location action.')
 MSG_CACHE = 'Only images with status active can be targeted for queueing'
 
 MAX_IMPORT_BODY = 64 * 1024
@@ -111,18 +114,30 @@ class Guard(typing.NamedTuple):
     ``refusal(environ)`` returns the error response, or None to let the
     request through; ``rule`` names a policy rule that lets a caller
     through (None: nobody); ``reads`` is True for the routes decided on
-    the service's answer.
+    the service's answer; ``before_policy`` is True where Glance checks
+    the deactivation before its own policy, so that its 403 for a
+    deactivated image is replaced by the deactivation's answer too.
     """
 
     refusal: typing.Callable
     rule: str | None = None
     reads: bool = False
+    before_policy: bool = False
 
 
 def _answer(error, message):
     def refusal(environ):
         return error(explanation=message)
     return refusal
+
+
+def no_locations(environ):
+    """A deactivated image's locations: 200 with an empty list.
+
+    Glance 33's answer to a caller its own locations policy lets ask (the
+    ``service`` role) but ``get_deactivated_locations`` does not.
+    """
+    return webob.Response(json_body=[], charset='UTF-8')
 
 
 def import_method(body):
@@ -155,10 +170,11 @@ def import_refusal(environ):
 
 GUARDS = {
     routing.DOWNLOAD: Guard(_answer(webob.exc.HTTPForbidden, MSG_DOWNLOAD),
-                            policies.DOWNLOAD_DEACTIVATED, reads=True),
-    routing.GET_LOCATIONS: Guard(
-        _answer(webob.exc.HTTPForbidden, MSG_GET_LOCATIONS),
-        policies.GET_DEACTIVATED_LOCATIONS, reads=True),
+                            policies.DOWNLOAD_DEACTIVATED, reads=True,
+                            before_policy=True),
+    routing.GET_LOCATIONS: Guard(no_locations,
+                                 policies.GET_DEACTIVATED_LOCATIONS,
+                                 reads=True),
     routing.UPLOAD: Guard(_answer(webob.exc.HTTPConflict, MSG_UPLOAD)),
     routing.STAGE: Guard(_answer(webob.exc.HTTPConflict, MSG_STAGE)),
     routing.IMPORT: Guard(import_refusal),
@@ -207,7 +223,9 @@ class DataGuard(object):
 
     def _after(self, guard, environ, start_response, image_id):
         answer = upstream.call(self.app, environ)
-        if not 200 <= answer.status_int < 300:
+        decided = 200 <= answer.status_int < 300 or (
+            guard.before_policy and answer.status_int == 403)
+        if not decided:
             return answer(environ, start_response)
         try:
             response = self._decide_answered(guard, environ, image_id)
@@ -225,13 +243,13 @@ class DataGuard(object):
             return None
         image, refusal = self.lookup(environ, image_id)
         if refusal is not None:
-            # The service serves the data to a caller it does not show the
-            # image to, and a record may apply: blocking may over-match,
-            # with the answer the caller gets for the image's metadata.
+            # The service answered the request itself (it knows the image)
+            # but does not show the caller its metadata, so the exact id
+            # cannot be confirmed: blocking may over-match.
             LOG.info('Image %s may be deactivated and its metadata is '
                      'hidden from the caller; %s %s refused', image_id,
                      environ['REQUEST_METHOD'], environ['PATH_INFO'])
-            return refusal
+            return guard.refusal(environ)
         return self._decide(guard, environ, image, records)
 
     def _decide(self, guard, environ, image, records):

@@ -227,12 +227,14 @@ class TestDeactivatedImage(FilterTestCase):
                          self.app.seen[-1:])
         self.assertEqual(404, resp.status_int)
         self.assertIn('No image found with ID', resp.text)
-        # Were the store to serve it all the same, nothing would be read.
+        # Were the store to serve the data to a caller it does not show the
+        # metadata to, the record could not be confirmed: it blocks all
+        # the same (over-matching), and nothing is read.
         self.app.images[image_id]['visibility'] = 'public'
         self.app.metadata_hidden = True
         resp = self.call('/v2/images/%s/file' % image_id, **OTHER)
-        self.assertEqual(404, resp.status_int)
-        self.assertIn('No image found with ID', resp.text)
+        self.assertEqual(403, resp.status_int)
+        self.assertIn(guards.MSG_DOWNLOAD, resp.text)
         self.assertEqual(0, self.app.bodies[-1].read)
         self.assertTrue(self.app.bodies[-1].closed)
 
@@ -265,8 +267,10 @@ class TestDeactivatedImage(FilterTestCase):
         resp = self.call('/v2/cache/%s' % image_id, method='PUT', **ADMIN)
         self.assertEqual(400, resp.status_int)
         self.assertIn(guards.MSG_CACHE, resp.text)
+        # Glance 33: an empty list for a deactivated image's locations.
         resp = self.call('/v2/images/%s/locations' % image_id)
-        self.assertEqual(403, resp.status_int)
+        self.assertEqual(200, resp.status_int)
+        self.assertEqual([], resp.json)
 
     def test_imports_get_glances_message_per_method(self):
         image_id = self.deactivated()

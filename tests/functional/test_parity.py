@@ -1,0 +1,209 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Parity with Glance 33's native deactivation, side by side.
+
+A filter-mode and a native Glance 33 for the class, given the same images
+(the same client-chosen ids), deactivated the same way; each request is
+sent verbatim to both, and the answers (status, message or JSON body with
+the servers' own directories masked, ``Allow``) and the resulting image
+status must be the same:
+
+* the locations API (``GET /v2/images/{id}/locations``), which Glance
+  decides by its own rule for that API: a ``service`` user (in another
+  project too) gets 200 with an empty list for a deactivated image, a
+  plain member 403, an admin the locations; active images alike;
+* ``HEAD /v2/images/{id}/file``: Glance's 405 with ``Allow: GET, PUT``;
+* the spellings of the action URLs: trailing slash, doubled slashes,
+  version prefixes, upper-case or percent-encoded action name or id,
+  query strings, unknown action names (answer and state).
+"""
+
+import json
+import uuid
+
+import requests
+import testtools
+from testtools import content
+
+from glance_deactivate import devserver
+from tests.functional import rawhttp
+
+ADMIN = devserver.identity_headers('admin-project',
+                                   roles=('admin', 'member', 'reader'))
+OWNER = devserver.identity_headers('owner-project')
+OBSERVER = devserver.identity_headers('owner-project', roles=('observer',),
+                                      user_id='observer-user')
+SERVICE = devserver.identity_headers('service-project', roles=('service',),
+                                     user_id='nova')
+SERVICE_OWNER = devserver.identity_headers(
+    'owner-project', roles=('service', 'member', 'reader'), user_id='cinder')
+SERVICE_ONLY_OWNER = devserver.identity_headers(
+    'owner-project', roles=('service',), user_id='glance-service')
+OURS = 'ours'
+NATIVE = 'native'
+
+
+class ParityTest(testtools.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super(ParityTest, cls).setUpClass()
+        cls.dir = rawhttp.ServerDir('gd-parity-')
+        cls.servers = {OURS: cls.dir.server('filter'),
+                       NATIVE: cls.dir.server('native')}
+        try:
+            rawhttp.start_all(list(cls.servers.values()))
+        except Exception:
+            cls.dir.remove()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        rawhttp.stop_all(list(cls.servers.values()))
+        cls.dir.remove()
+        super(ParityTest, cls).tearDownClass()
+
+    def setUp(self):
+        super(ParityTest, self).setUp()
+        self.rows = []
+        for name, server in self.servers.items():
+            self.addOnException(
+                lambda exc_info, name=name, server=server: self.addDetail(
+                    '%s-log' % name,
+                    content.text_content(server.log_tail(30))))
+        self.addCleanup(lambda: self.addDetail(
+            'answers', content.text_content('\n'.join(self.rows) + '\n')))
+
+    # -- the same images on both --------------------------------------------
+
+    def image(self, deactivated=True, visibility='private', data=b'x' * 64):
+        """The same new image on both servers; its id."""
+        image_id = str(uuid.uuid4())
+        # Only an admin may publicize (Glance 33's defaults).
+        creator = ADMIN if visibility == 'public' else OWNER
+        for server in self.servers.values():
+            resp = requests.post(
+                server.url + '/v2/images', headers=creator, timeout=60,
+                json={'id': image_id, 'name': 'parity',
+                      'disk_format': 'raw', 'container_format': 'bare',
+                      'visibility': visibility})
+            self.assertEqual(201, resp.status_code, resp.text)
+            resp = requests.put(
+                server.url + '/v2/images/%s/file' % image_id, data=data,
+                headers=dict(creator, **{
+                    'Content-Type': 'application/octet-stream'}),
+                timeout=60)
+            self.assertEqual(204, resp.status_code, resp.text)
+            if deactivated:
+                rawhttp.deactivate(server.url, image_id, ADMIN)
+        return image_id
+
+    def status(self, server, image_id):
+        resp = requests.get(server.url + '/v2/images/%s' % image_id,
+                            headers=ADMIN, timeout=60)
+        if resp.status_code == 404:
+            return 'missing'
+        self.assertEqual(200, resp.status_code, resp.text)
+        return resp.json()['status']
+
+    def answer(self, server, resp):
+        """What a client compares: status, Allow, and the body."""
+        text = resp.body.decode('utf-8', 'replace')
+        text = text.replace(server.workdir, '<DIR>').replace(
+            str(server.port), '<PORT>')
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = rawhttp.message(text.encode('utf-8'))
+        return resp.status, resp.headers.get('Allow'), body
+
+    def compare(self, method, target, headers, image_id=None, body=None):
+        """Send to both; assert the same answers (and image status)."""
+        answers, states = {}, {}
+        for name, server in self.servers.items():
+            resp = rawhttp.send(server.url, method, target, headers, body)
+            answers[name] = self.answer(server, resp)
+            if image_id is not None:
+                states[name] = self.status(server, image_id)
+        self.rows.append('%s %s as %s: ours %s, native %s%s' % (
+            method, target, headers.get('X-Roles'), answers[OURS][:2],
+            answers[NATIVE][:2],
+            '' if image_id is None else ' (status ours %s, native %s)' % (
+                states[OURS], states[NATIVE])))
+        self.assertEqual(answers[NATIVE], answers[OURS],
+                         '%s %s as %s' % (method, target, headers))
+        self.assertEqual(states.get(NATIVE), states.get(OURS),
+                         '%s %s' % (method, target))
+        return answers[OURS]
+
+    # -- the locations API ----------------------------------------------------
+
+    def test_locations_api_for_every_role(self):
+        seen = set()
+        for deactivated in (True, False):
+            image_id = self.image(deactivated=deactivated)
+            path = '/v2/images/%s/locations' % image_id
+            for caller in (SERVICE, SERVICE_OWNER, SERVICE_ONLY_OWNER, OWNER,
+                           ADMIN, OBSERVER):
+                status, _allow, body = self.compare('GET', path, caller)
+                seen.add((deactivated, caller['X-Roles'], status,
+                          json.dumps(body)[:40]))
+        # The answers differ by role, as Glance's own do: a service user
+        # gets an empty list for a deactivated image, even one that the
+        # image API does not show it.
+        self.assertIn((True, 'service,member,reader', 200, '[]'), seen)
+        self.assertIn((True, 'service', 200, '[]'), seen)
+
+    # -- HEAD on the data route -----------------------------------------------
+
+    def test_head_file_is_glances_405(self):
+        image_id = self.image()
+        status, allow, _body = self.compare(
+            'HEAD', '/v2/images/%s/file' % image_id, OWNER)
+        self.assertEqual((405, 'GET, PUT'), (status, allow))
+
+    # -- spellings of the action URLs -----------------------------------------
+
+    def test_action_spellings_answer_and_change_state_as_glance(self):
+        spellings = [
+            '/v2/images/{id}/actions/{action}',
+            '/v2/images/{id}/actions/{action}/',
+            '/v2/images/{id}/actions/{action}//',
+            '//v2/images/{id}/actions/{action}',
+            '/v2//images/{id}/actions/{action}',
+            '/v2/images//{id}/actions/{action}',
+            '/v2/images/{id}//actions/{action}',
+            '/v2/images/{id}/actions//{action}',
+            '/v2.0/images/{id}/actions/{action}',
+            '/v2.1/images/{id}/actions/{action}',
+            '/v2/images/{id}/actions/{ACTION}',
+            '/v2/images/{id}/actions/{enc_action}',
+            '/v2/images/{ID}/actions/{action}',
+            '/v2/images/{enc_id}/actions/{action}',
+            '/v2/images/{id}/actions/{action}?x=1',
+            '/v2/images/{id}/actions/{action}?',
+            '/v2/images/{id}/actions/{action}x',
+            '/v2/images/{id}/actions/{action}.json',
+        ]
+        for action, deactivated in (('deactivate', False),
+                                    ('reactivate', True)):
+            for spelling in spellings:
+                image_id = self.image(deactivated=deactivated)
+                target = spelling.format(
+                    id=image_id, ID=image_id.upper(),
+                    enc_id=''.join('%%%02X' % ord(c) for c in image_id),
+                    action=action, ACTION=action.upper(),
+                    enc_action='%%%02X%s' % (ord(action[0]), action[1:]))
+                self.compare('POST', target, ADMIN, image_id=image_id)
