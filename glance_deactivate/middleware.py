@@ -281,7 +281,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         for image in images:
             image_id = image.get('id')
             if image_id not in deactivated or not (
-                    image.get('locations') or 'direct_url' in image):
+                    image.get('locations') or 'direct_url' in image or
+                    'stores' in image):
                 continue
             key = tuple(sorted(policies.image_target(image).items()))
             if key not in decisions:

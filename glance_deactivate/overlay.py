@@ -42,7 +42,8 @@ def overlay_image(image, deactivated_ids, hide_locations_of=frozenset()):
 
     :param deactivated_ids: exact ids of deactivated images.
     :param hide_locations_of: exact ids whose ``locations`` must be
-        emptied and ``direct_url`` removed.
+        emptied and ``direct_url`` and ``stores`` (the multi-store field
+        naming the backends that hold the data) removed.
     :returns: True when anything changed.
     """
     changed = False
@@ -54,9 +55,10 @@ def overlay_image(image, deactivated_ids, hide_locations_of=frozenset()):
         if image.get('locations'):
             image['locations'] = []
             changed = True
-        if 'direct_url' in image:
-            del image['direct_url']
-            changed = True
+        for field in ('direct_url', 'stores'):
+            if field in image:
+                del image[field]
+                changed = True
     return changed
 
 

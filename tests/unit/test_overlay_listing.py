@@ -24,7 +24,7 @@ class TestRewrite(testtools.TestCase):
 
     def image(self, **kw):
         image = {'id': 'ABC', 'status': 'active', 'locations': [{'url': 'x'}],
-                 'direct_url': 'x'}
+                 'direct_url': 'x', 'stores': 'fs'}
         image.update(kw)
         return image
 
@@ -46,6 +46,12 @@ class TestRewrite(testtools.TestCase):
         overlay.overlay_image(image, {'ABC'}, hide_locations_of={'ABC'})
         self.assertEqual([], image['locations'])
         self.assertNotIn('direct_url', image)
+        self.assertNotIn('stores', image)
+        # Only the multi-store field: nothing else to hide.
+        image = self.image(locations=[])
+        del image['direct_url']
+        self.assertTrue(overlay.overlay_image(image, set(), {'ABC'}))
+        self.assertNotIn('stores', image)
 
     def test_untouched_when_not_deactivated(self):
         image = self.image()
