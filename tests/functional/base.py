@@ -30,7 +30,7 @@ import uuid
 import requests
 import testtools
 
-from glance_deactivate import devserver
+from tests.functional import devserver
 
 ADMIN = devserver.identity_headers('admin-project',
                                    roles=('admin', 'member', 'reader'))

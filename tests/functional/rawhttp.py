@@ -37,7 +37,7 @@ import uuid
 
 import requests
 
-from glance_deactivate import devserver
+from tests.functional import devserver
 
 Response = collections.namedtuple('Response', 'status headers body seconds')
 

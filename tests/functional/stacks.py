@@ -51,8 +51,8 @@ import requests
 import testtools
 from testtools import content
 
-from glance_deactivate import devserver
 from tests.functional import base
+from tests.functional import devserver
 from tests.functional import rawhttp
 
 OURS = 'ours'

@@ -29,9 +29,9 @@ from keystoneauth1 import session as ks_session
 import openstack.connection
 from testtools import content
 
-from glance_deactivate import demo
-from glance_deactivate import devserver
 from tests.functional import base
+from tests.functional import devserver
+from tests.functional import walkthrough as demo
 
 
 class TestGlanceClient(base.GlanceTestCase):

@@ -23,9 +23,9 @@ import os
 import time
 import uuid
 
-from glance_deactivate import devserver
 from glance_deactivate import store as state_store
 from tests.functional import base
+from tests.functional import devserver
 
 PATCH_TYPE = 'application/openstack-images-v2.1-json-patch'
 

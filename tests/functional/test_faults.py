@@ -48,10 +48,10 @@ import time
 import requests
 import testtools
 
-from glance_deactivate import devserver
 from glance_deactivate import middleware
 from glance_deactivate import store as state_store
 from tests.functional import base
+from tests.functional import devserver
 from tests.functional import test_multinode as multinode
 
 PG = 'postgresql'

@@ -49,9 +49,9 @@ import requests
 import testtools
 from testtools import content
 
-from glance_deactivate import devserver
 from glance_deactivate import store as state_store
 from tests.functional import base
+from tests.functional import devserver
 
 HOST = '127.0.0.1'
 CITEST = 'openstack_citest'

@@ -37,7 +37,7 @@ import requests
 import testtools
 from testtools import content
 
-from glance_deactivate import devserver
+from tests.functional import devserver
 from tests.functional import rawhttp
 
 ADMIN = devserver.identity_headers('admin-project',

@@ -13,7 +13,7 @@
 #    under the License.
 
 
-"""Helpers of ``tools/bench.py``, the glance-deactivate benchmark.
+"""The glance-deactivate benchmark, run as ``python -m bench`` from tools/.
 
 ``catalogue`` the Glance servers and their image catalogues;
 ``workloads`` what one round measures on one server;

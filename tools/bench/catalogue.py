@@ -35,7 +35,7 @@ from bench import load
 from bench import lookup
 import requests
 
-from glance_deactivate import devserver
+from tests.functional import devserver
 
 HEADERS = devserver.identity_headers('bench-project')
 OCTET = dict(HEADERS, **{'Content-Type': 'application/octet-stream'})

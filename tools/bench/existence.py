@@ -19,8 +19,8 @@ Usage::
 
     tox -e bench -- --existence            # 200 requests per cell, 2-3 min
     tox -e bench -- --existence --quick    # 20 requests per cell, < 1 min
-    python tools/bench.py --existence [--quick] [--rounds N] [--json FILE]
-                          [--workers N]
+    cd tools && PYTHONPATH=.. python -m bench --existence [--quick]
+        [--rounds N] [--json FILE] [--workers N]
 
 For an image id the caller cannot see, Glance answers 404 whether the image
 exists or not; the filter must answer the same, and must not take longer
@@ -30,7 +30,7 @@ and are deactivated.  This mode *measures* that channel; it asserts
 nothing about time.
 
 One run starts two real Glance 33 APIs under gunicorn on 127.0.0.1, each
-in its own temporary directory (``glance_deactivate.devserver``): a
+in its own temporary directory (``tests.functional.devserver``): a
 ``filter`` server (our filter) and a ``native`` one (Glance's own
 deactivate, the reference).  On each, project ``bench-owner`` creates two
 private images with a 16-byte body; its admin deactivates one.  A random
@@ -98,7 +98,7 @@ from bench import report
 from bench import stats
 import requests
 
-from glance_deactivate import devserver
+from tests.functional import devserver
 
 SERVERS = ('filter', 'native')
 KINDS = ('deactivated', 'active', 'missing')
@@ -390,7 +390,7 @@ def _measure(args, root, count, log):
 
 
 def run(args, repo, log):
-    """The ``--existence`` mode of tools/bench.py; its exit status."""
+    """The ``--existence`` mode of the benchmark; its exit status."""
     count = args.rounds or REQUESTS['quick' if args.quick else 'full']
     if count < 1:
         raise SystemExit('--rounds must be positive')

@@ -50,6 +50,7 @@ PAGE_HIT_EVERY = 10
 BATCH = 20000
 DEACTIVATED_AT = '2026-01-01 00:00:00.000000'
 TABLE = sa.table('image_deactivations', sa.column('image_id'),
+                 sa.column('lookup_key'), sa.column('case_folded'),
                  sa.column('deactivated_at'), sa.column('user_id'),
                  sa.column('project_id'), sa.column('by_admin'))
 
@@ -63,8 +64,8 @@ class _CopyReader(object):
     """A file-like object over COPY text lines made on demand."""
 
     def __init__(self, ids):
-        self._lines = ('%s\t%s\tbench-user\tbench-project\tf\n' % (
-            image_id, DEACTIVATED_AT) for image_id in ids)
+        self._lines = ('%s\t%s\tf\t%s\tbench-user\tbench-project\tf\n' % (
+            image_id, image_id.lower(), DEACTIVATED_AT) for image_id in ids)
         self._buffer = b''
 
     def read(self, size=-1):
@@ -87,7 +88,8 @@ def fill_sqlite(url, ids):
         with engine.begin() as conn:
             for start in range(0, len(ids), BATCH):
                 conn.execute(TABLE.insert(), [
-                    {'image_id': image_id, 'deactivated_at': DEACTIVATED_AT,
+                    {'image_id': image_id, 'lookup_key': image_id.lower(),
+                     'case_folded': 0, 'deactivated_at': DEACTIVATED_AT,
                      'user_id': 'bench-user', 'project_id': 'bench-project',
                      'by_admin': 0}
                     for image_id in ids[start:start + BATCH]])
@@ -103,8 +105,9 @@ def _fill_postgresql(dsn, schema, ids):
         with conn, conn.cursor() as cur:
             cur.execute('SET search_path TO %s' % schema)
             cur.copy_expert(
-                'COPY image_deactivations (image_id, deactivated_at, '
-                'user_id, project_id, by_admin) FROM STDIN',
+                'COPY image_deactivations (image_id, lookup_key, '
+                'case_folded, deactivated_at, user_id, project_id, by_admin) '
+                'FROM STDIN',
                 _CopyReader(ids), size=1 << 20)
         conn.autocommit = True
         with conn.cursor() as cur:

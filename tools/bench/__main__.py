@@ -19,9 +19,9 @@ Usage::
 
     tox -e bench                       # the full run (6 to 10 minutes)
     tox -e bench -- --quick            # under a minute; what CI runs
-    python tools/bench.py [--quick] [--json FILE] [--rounds N]
-                          [--images N] [--big-mib N] [--records N]
-                          [--no-postgresql] [--strict]
+    cd tools && PYTHONPATH=.. python -m bench [--quick] [--json FILE]
+        [--rounds N] [--images N] [--big-mib N] [--records N]
+        [--no-postgresql] [--strict]
     tox -e bench -- --existence [--quick]   # timing of invisible images
 
 It needs Glance 33 and gunicorn in the running interpreter's environment
@@ -32,7 +32,7 @@ skips them, and an unreachable server is reported as skipped).
 
 One run starts three real Glance 33 APIs under gunicorn on 127.0.0.1, each
 with ``--workers`` (2) workers and its own temporary directory (see
-``glance_deactivate.devserver``):
+``tests.functional.devserver``):
 
 ``bare``    Glance's pipeline without the filter (the baseline);
 ``filter``  the same pipeline with ``deactivate`` after ``context``;
@@ -107,7 +107,8 @@ from bench import summary
 from bench import workloads
 
 MODES = workloads.MODES
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 MIB = load.MIB
 
 # Rounds and requests per round.  A round runs one batch on each server,

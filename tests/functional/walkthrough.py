@@ -12,38 +12,27 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Walk through image deactivation on a real Glance API, then keep serving.
+"""The deactivation walk-through: a member and an admin, with glanceclient.
 
-Run with ``tox -e demo`` (or ``python -m glance_deactivate.demo`` where
-``glance``, ``gunicorn`` and ``python-glanceclient`` are installed).  It
-starts the real Glance API (glance 33) on 127.0.0.1 with the filter in its
-paste pipeline, its SQLite databases and file store in a temporary
-directory, and drives it with python-glanceclient, the client Nova and
-Cinder use to download images:
+Shared by the demo (``tools/demo.py``, ``tox -e demo``) and the client
+functional tests (``test_clients``): against a Glance API with the filter,
 
 1. a project member creates an image and uploads data;
 2. an administrator deactivates it;
 3. the member sees ``status: deactivated`` and is refused the download;
 4. the administrator downloads the exact bytes;
 5. the administrator reactivates it and the member downloads it again.
-
-Then it keeps serving until interrupted (Ctrl-C), printing curl commands to
-try; ``--exit`` stops after the walk-through.  The exit status is non-zero
-if any step did not give the expected answer.
 """
 
-import argparse
 import hashlib
 import io
 import os
-import signal
 import sys
-import time
 
 from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
 
-from glance_deactivate import devserver
+from tests.functional import devserver
 
 MEMBER = devserver.identity_headers('demo-project', user_id='alice')
 ADMIN = devserver.identity_headers('admin-project', user_id='root',
@@ -121,52 +110,3 @@ class Walkthrough(object):
         body, outcome = self.download(self.member, image.id)
         self.step('member downloads it again', outcome, body == DATA)
         return image.id
-
-
-def _curl_hints(url, image_id):
-    member = ' '.join("-H '%s: %s'" % kv for kv in MEMBER.items())
-    admin = ' '.join("-H '%s: %s'" % kv for kv in ADMIN.items())
-    return '\n'.join([
-        'Try it (the server trusts these identity headers):',
-        '  curl -i -X POST %s %s/v2/images/%s/actions/deactivate'
-        % (admin, url, image_id),
-        '  curl -i %s %s/v2/images/%s/file' % (member, url, image_id),
-        '  curl -i -X POST %s %s/v2/images/%s/actions/reactivate'
-        % (admin, url, image_id),
-    ])
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--exit', action='store_true',
-                        help='stop after the walk-through')
-    parser.add_argument('--port', type=int, default=None,
-                        help='port on 127.0.0.1 (default: a free one)')
-    args = parser.parse_args(argv)
-
-    server = devserver.GlanceServer(mode='filter', port=args.port)
-    print('Starting Glance 33 with glance-deactivate in %s ...'
-          % server.workdir)
-    server.start()
-    try:
-        print('Glance API with the filter at %s' % server.url)
-        walk = Walkthrough(server.url)
-        image_id = walk.run()
-        print('%d step(s) failed' % walk.failures if walk.failures
-              else 'All steps gave the expected answers.')
-        if args.exit or walk.failures:
-            return 1 if walk.failures else 0
-        print(_curl_hints(server.url, image_id))
-        print('Serving until interrupted (Ctrl-C) ...')
-        signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-        while server.process.poll() is None:
-            time.sleep(1)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        server.stop()
-
-
-if __name__ == '__main__':
-    sys.exit(main())
