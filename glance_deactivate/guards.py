@@ -63,11 +63,13 @@ An image the caller cannot see is then handed to the service unchanged,
 which gives its own answer for it.
 
 Imports are told apart by the method named in the request body (read up to
-``MAX_IMPORT_BODY`` bytes).  A body that does not parse or names no method
-is handed on unchanged: the image service rejects it (400) before it looks
-at the image.  For a deactivated image every named method is refused, with
-the message Glance 33 gives for it (``copy-image``'s for a method the
-filter does not know; a larger body gets the same).
+``MAX_IMPORT_BODY`` bytes).  A body that Glance's deserializer rejects
+before it looks at the image (it does not parse, names no method, names a
+method the service has not enabled, or has a non-boolean ``all_stores``)
+is handed on unchanged, so the caller gets Glance's own 400 and message.
+For a deactivated image every other import is refused, with the message
+Glance 33 gives for its method (``copy-image``'s for a method the filter
+does not know; a larger body gets the same).
 """
 
 import json
@@ -111,12 +113,14 @@ IMPORT_MESSAGES = {
 class Guard(typing.NamedTuple):
     """How one data route treats a deactivated image.
 
-    ``refusal(environ)`` returns the error response, or None to let the
-    request through; ``rule`` names a policy rule that lets a caller
-    through (None: nobody); ``reads`` is True for the routes decided on
-    the service's answer; ``before_policy`` is True where Glance checks
-    the deactivation before its own policy, so that its 403 for a
-    deactivated image is replaced by the deactivation's answer too.
+    ``refusal(environ, service)`` returns the error response, or None to
+    let the request through (``service`` is the ``DataGuard``, for
+    refusals that must ask the image service).  ``rule`` names a policy
+    rule that lets a caller through (None: nobody).  ``reads`` is True
+    for the routes decided on the service's answer.  ``before_policy`` is
+    True where Glance checks the deactivation before its own policy, so
+    that its 403 for a deactivated image becomes the deactivation's
+    answer too.
     """
 
     refusal: typing.Callable
@@ -126,12 +130,12 @@ class Guard(typing.NamedTuple):
 
 
 def _answer(error, message):
-    def refusal(environ):
+    def refusal(environ, service):
         return error(explanation=message)
     return refusal
 
 
-def no_locations(environ):
+def no_locations(environ, service):
     """A deactivated image's locations: 200 with an empty list.
 
     Glance 33's answer to a caller its own locations policy lets ask (the
@@ -149,21 +153,36 @@ def import_method(body):
     return name if isinstance(name, str) else repr(name)
 
 
-def import_refusal(environ):
+def import_refusal(environ, service):
     """The 409 for importing into a deactivated image, or None.
 
     Reads (and puts back) the request body; a body larger than
-    ``MAX_IMPORT_BODY`` is refused as ``copy-image``.  None only for a body
-    naming no method, which the image service itself rejects before it
-    looks at the image.
+    ``MAX_IMPORT_BODY`` is refused as ``copy-image``.  None (the request
+    goes on) only for a body that Glance's own deserializer rejects with
+    400 before it looks at the image: one that does not parse or names no
+    method, one whose method the service has not enabled (as its
+    discovery API ``GET /v2/info/import`` lists them), or one whose
+    ``all_stores`` or ``all_stores_must_succeed`` is not a boolean.
+
+    :param service: has ``import_methods(environ)``, the enabled methods.
     """
     body = upstream.buffer_body(environ, MAX_IMPORT_BODY)
     if body is None:
-        method = 'copy-image'
-    else:
-        method = import_method(body)
-        if method is None:
-            return None
+        return webob.exc.HTTPConflict(explanation=MSG_COPY)
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    method = import_method(body)
+    if method is None:
+        return None
+    flags = [document.get(name, default) for name, default in (
+        ('all_stores', False), ('all_stores_must_succeed', True))]
+    if not all(isinstance(flag, bool) for flag in flags):
+        return None
+    enabled = service.import_methods(environ)
+    if enabled is not None and method not in enabled:
+        return None
     return webob.exc.HTTPConflict(
         explanation=IMPORT_MESSAGES.get(method, MSG_COPY))
 
@@ -202,6 +221,24 @@ class DataGuard(object):
         self.find = find
         self.lookup = lookup
         self.allows = allows
+
+    def import_methods(self, environ):
+        """The import methods the service enables, asked as the caller.
+
+        From Glance's discovery API (``GET /v2/info/import``); None when
+        the service does not answer it (every method is then refused).
+        """
+        response = upstream.call(self.app, upstream.sub_environ(
+            environ, 'GET', '/v2/info/import'))
+        if response.status_int != 200 or not upstream.is_json(response):
+            upstream.close(response.app_iter)
+            return None
+        _body, document = upstream.read_json(response, MAX_IMPORT_BODY)
+        try:
+            methods = document['import-methods']['value']
+        except (KeyError, TypeError):
+            return None
+        return frozenset(m for m in methods if isinstance(m, str))
 
     def __call__(self, route, environ, start_response, image_id):
         guard = GUARDS[route]
@@ -249,7 +286,7 @@ class DataGuard(object):
             LOG.info('Image %s may be deactivated and its metadata is '
                      'hidden from the caller; %s %s refused', image_id,
                      environ['REQUEST_METHOD'], environ['PATH_INFO'])
-            return guard.refusal(environ)
+            return guard.refusal(environ, self)
         return self._decide(guard, environ, image, records)
 
     def _decide(self, guard, environ, image, records):
@@ -266,7 +303,7 @@ class DataGuard(object):
                      exact_id, environ['REQUEST_METHOD'],
                      environ['PATH_INFO'], guard.rule)
             return None
-        response = guard.refusal(environ)
+        response = guard.refusal(environ, self)
         if response is not None:
             LOG.debug('Image %s is deactivated; %s %s refused', exact_id,
                       environ['REQUEST_METHOD'], environ['PATH_INFO'])

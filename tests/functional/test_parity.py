@@ -25,6 +25,9 @@ status must be the same:
   project too) gets 200 with an empty list for a deactivated image, a
   plain member 403, an admin the locations; active images alike;
 * ``HEAD /v2/images/{id}/file``: Glance's 405 with ``Allow: GET, PUT``;
+* imports of a deactivated image: every enabled method's refusal, and
+  Glance's own 400 for a method it does not know or has not enabled and
+  for a malformed body;
 * the spellings of the action URLs: trailing slash, doubled slashes,
   version prefixes, upper-case or percent-encoded action name or id,
   query strings, unknown action names (answer and state).
@@ -173,6 +176,32 @@ class ParityTest(testtools.TestCase):
         status, allow, _body = self.compare(
             'HEAD', '/v2/images/%s/file' % image_id, OWNER)
         self.assertEqual((405, 'GET, PUT'), (status, allow))
+
+    # -- imports ------------------------------------------------------------
+
+    def test_imports_answer_as_glance(self):
+        image_id = self.image()
+        path = '/v2/images/%s/import' % image_id
+        headers = dict(ADMIN, **{'Content-Type': 'application/json'})
+        statuses = set()
+        for body in (
+                {'method': {'name': 'copy-image'}, 'all_stores': True},
+                {'method': {'name': 'glance-direct'}},
+                {'method': {'name': 'web-download',
+                            'uri': 'http://127.0.0.1:1/x'}},
+                # Not enabled in these servers, and unknown to Glance.
+                {'method': {'name': 'glance-download',
+                            'glance_image_id': image_id,
+                            'glance_region': 'r'}},
+                {'method': {'name': 'no-such-method'}},
+                {'method': {'name': 'copy-image'}, 'all_stores': 'yes'},
+                {'method': {}},
+                {}):
+            status, _allow, _body = self.compare(
+                'POST', path, headers, image_id=image_id,
+                body=json.dumps(body).encode())
+            statuses.add(status)
+        self.assertEqual({400, 409}, statuses)
 
     # -- spellings of the action URLs -----------------------------------------
 

@@ -74,6 +74,8 @@ class FakeImageApp(object):
         # A response every listing gets instead of the real one (None:
         # list as usual), and the page size of the store's own listing.
         self.list_answer = None
+        # The methods GET /v2/info/import lists (None: no such API).
+        self.import_methods = None
 
     def add(self, image_id, owner='p1', visibility='private',
             status='active', data=b'DATA'):
@@ -104,6 +106,9 @@ class FakeImageApp(object):
         parts = req.path_info.strip('/').split('/')
         if parts[:2] == ['v2', 'schemas']:
             return self._schema(parts[2])
+        if parts == ['v2', 'info', 'import'] and self.import_methods:
+            return webob.Response(json_body={'import-methods': {
+                'type': 'array', 'value': list(self.import_methods)}})
         if parts[:2] != ['v2', 'images']:
             return webob.Response(json_body={'versions': []})
         if len(parts) == 2:

@@ -290,7 +290,21 @@ class TestDeactivatedImage(FilterTestCase):
             self.assertEqual(409, resp.status_int, body[:60])
             self.assertIn(message, resp.text)
         self.assertNotIn('POST', [m for m, _p, _q in self.app.seen])
-        # A body naming no method is the image service's to reject (400).
+        # Bodies Glance's deserializer rejects (400) before it looks at the
+        # image are the image service's to answer: no method, a method it
+        # has not enabled, a non-boolean all_stores.
+        self.app.import_methods = ['glance-direct', 'copy-image']
+        for body in (b'{"method": {"name": "some-new-method"}}',
+                     b'{"method": {"name": "web-download", "uri": "x"}}',
+                     b'{"method": {"name": "copy-image"}, "all_stores": 1}',
+                     b'{"method": {"name": "copy-image"}, '
+                     b'"all_stores_must_succeed": "no"}'):
+            seen = len(self.app.seen)
+            self.call(path, method='POST', body=body)
+            self.assertIn(('POST', path, ''), self.app.seen[seen:], body)
+        resp = self.call(path, method='POST',
+                         body=b'{"method": {"name": "copy-image"}}')
+        self.assertEqual(409, resp.status_int)
         for body in (b'not json', b'{}'):
             resp = self.call(path, method='POST', body=body)
             self.assertIn(('POST', path, ''), self.app.seen)
