@@ -55,6 +55,10 @@ class BoundedStore(object):
         self._pool = futures.ThreadPoolExecutor(
             max_workers=pool_size, thread_name_prefix='glance-deactivate-db')
 
+    @property
+    def safe_url(self):
+        return self.store.safe_url
+
     def _call(self, method, *args, **kwargs):
         future = self._pool.submit(method, *args, **kwargs)
         try:

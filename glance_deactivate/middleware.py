@@ -107,6 +107,7 @@ Policy rules (oslo.policy; see ``glance_deactivate.policies``):
 ``image_deactivation:get_deactivated_locations`` (admin).
 """
 
+import importlib.metadata
 import json
 
 from oslo_log import log as logging
@@ -492,6 +493,13 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         return response(environ, start_response)
 
 
+def _version():
+    try:
+        return importlib.metadata.version('glance-deactivate')
+    except importlib.metadata.PackageNotFoundError:
+        return 'unknown version'
+
+
 class _Answer(Exception):
     """A store page that is not a listing: this response goes back."""
 
@@ -510,6 +518,10 @@ def filter_factory(global_conf, **local_conf):
     conf.update(local_conf)
     config.warn_unknown(local_conf)
     prototype = DeactivateFilter(None, conf)
+    LOG.info('glance-deactivate %s: state database %s, fail_open %s, '
+             'policy file %s', _version(), prototype.store.safe_url,
+             prototype.options.fail_open,
+             prototype.policy.enforcer.policy_file or '(none: defaults)')
     if prototype.options.fail_open:
         LOG.warning('[%s] fail_open is set: while the deactivation database '
                     'is unreachable, deactivated images can be downloaded',

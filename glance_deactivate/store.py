@@ -251,6 +251,11 @@ class DeactivationStore(object):
         return cls(conf)
 
     @property
+    def safe_url(self) -> str:
+        """The database URL with its password masked, for log lines."""
+        return self._safe_url
+
+    @property
     def is_sqlite(self):
         """True for a SQLite database (a local file, or memory)."""
         return self._is_sqlite

@@ -165,3 +165,19 @@ class TestOutagesLogOnce(fakes.FilterTestCase):
             'WARNING ') and 'unavailable' in line]), log.output)
         self.assertEqual([], [line for line in lines
                               if line.startswith('ERROR ')])
+
+
+class TestStartUp(fakes.FilterTestCase):
+
+    def test_the_filter_says_it_is_there(self):
+        log = self.useFixture(fixtures.FakeLogger(
+            level=logging.INFO, format='%(levelname)s %(message)s'))
+        self.build(connection='postgresql+psycopg2://u:s3cret@127.0.0.1:1/x',
+                   max_retries=0)
+        lines = [line for line in log.output.splitlines()
+                 if line.startswith('INFO glance-deactivate ')]
+        self.assertEqual(1, len(lines), log.output)
+        self.assertIn('postgresql+psycopg2://u:***@127.0.0.1:1/x', lines[0])
+        self.assertNotIn('s3cret', log.output)
+        self.assertIn('fail_open False', lines[0])
+        self.assertIn(self.policy_file, lines[0])
