@@ -66,6 +66,19 @@ on standard error (no traceback unless ``--debug``), e.g. when the database
 cannot be reached; 2 for a command-line usage error.  oslo.db's start-up
 retries apply: against an unreachable MySQL/MariaDB the command retries
 ``max_retries`` times, ``retry_interval`` seconds apart, before failing.
+
+Logging
+-------
+The command logs through oslo.log, as ``glance-manage`` does, so the oslo.log
+options of the same configuration files apply (``debug``, ``log_file``,
+``log_dir``, ``use_stderr``, ``use_journal``, ``use_syslog``,
+``log_config_append``, ...) and the same command-line options
+(``--debug``, ``--log-file``, ...).  ``use_stderr`` defaults to true.  On
+the terminal the command shows warnings and errors only, one line each
+(``WARNING: ...``), without tracebacks; with ``--debug`` (or ``debug =
+true``) it shows everything in oslo.log's format, tracebacks included.  A log
+file gets what oslo.log sends it.  Log lines never go to standard output,
+which holds the command's results alone.
 """
 
 import contextlib
@@ -200,11 +213,6 @@ command_opt = cfg.SubCommandOpt(
     'command', title='Commands', handler=_add_command_parsers,
     help='available commands')
 
-cli_opts = [
-    cfg.BoolOpt('debug', short='d', default=False,
-                help='Log at DEBUG level and show tracebacks.'),
-]
-
 
 def _default_config_files():
     """glance-api's configuration files, then our own, if they exist."""
@@ -231,35 +239,83 @@ class _NoTracebackFormatter(std_logging.Formatter):
             record.exc_info, record.exc_text, record.stack_info = saved
 
 
-@contextlib.contextmanager
-def _logging_to_stderr(debug):
-    """Log to stderr for the duration of the command.
+class _NotTheStoreWarning(std_logging.Filter):
+    """Leave out the store's own warnings about an unavailable database.
 
-    WARNING and above by default, with no traceback; everything with
-    tracebacks under ``--debug``.  The store's own warning about an
-    unavailable database is left out by default, since the command prints
-    the error itself.
+    The command prints the error itself; a log file still gets them.
     """
+
+    def filter(self, record):
+        return not (record.name == store.__name__ and
+                    record.levelno < std_logging.ERROR)
+
+
+def _terminal_handlers(root):
+    """The root handlers writing to the terminal (not to a file)."""
+    return [handler for handler in root.handlers
+            if isinstance(handler, std_logging.StreamHandler)
+            and not isinstance(handler, std_logging.FileHandler)
+            and handler.stream in (sys.stdout, sys.stderr)]
+
+
+def _setup_logging(conf):
+    """oslo.log's set-up, as glance-manage does, then the terminal's.
+
+    Standard output holds the command's results: a handler oslo.log points
+    there (``use_stderr = false`` with no log file) writes to standard error
+    instead.  Without ``--debug`` the terminal gets one line per warning or
+    error, with no traceback.
+    """
+    logging.setup(conf, 'glance-deactivate')
+    for handler in _terminal_handlers(std_logging.getLogger()):
+        if handler.stream is sys.stdout:
+            handler.setStream(sys.stderr)
+        if not conf.debug:
+            handler.setLevel(std_logging.WARNING)
+            handler.addFilter(_NotTheStoreWarning())
+            handler.setFormatter(_NoTracebackFormatter(
+                '%(levelname)s: %(message)s'))
+
+
+def _logger_state(logger):
+    return (logger.level, list(logger.handlers), logger.propagate,
+            logger.disabled)
+
+
+@contextlib.contextmanager
+def _restored_logging():
+    """Undo, on the way out, what oslo.log did to the process's logging.
+
+    oslo.log configures the root logger (its handlers and level), the
+    levels of the loggers in ``default_log_levels`` (all loggers, with
+    ``log_config_append``) and ``sys.excepthook``, for the process's
+    lifetime.  The command puts them back as it found them and closes the
+    handlers opened meanwhile (a log file), so that ``main()`` can run
+    several times in one process.
+    """
+    manager = std_logging.Logger.manager
     root = std_logging.getLogger()
-    store_logger = std_logging.getLogger(store.__name__)
-    handler = std_logging.StreamHandler(sys.stderr)
-    if debug:
-        handler.setFormatter(std_logging.Formatter(
-            '%(asctime)s %(levelname)s %(name)s %(message)s'))
-    else:
-        handler.setFormatter(_NoTracebackFormatter(
-            '%(levelname)s: %(message)s'))
-    saved = root.level, store_logger.level
-    root.addHandler(handler)
-    root.setLevel(std_logging.DEBUG if debug else std_logging.WARNING)
-    if not debug:
-        store_logger.setLevel(std_logging.ERROR)
+    saved = {None: _logger_state(root)}
+    for name, logger in list(manager.loggerDict.items()):
+        if isinstance(logger, std_logging.Logger):
+            saved[name] = _logger_state(logger)
+    excepthook = sys.excepthook
     try:
         yield
     finally:
-        root.removeHandler(handler)
-        root.setLevel(saved[0])
-        store_logger.setLevel(saved[1])
+        sys.excepthook = excepthook
+        for name, logger in [(None, root)] + list(manager.loggerDict.items()):
+            if not isinstance(logger, std_logging.Logger):
+                continue
+            level, handlers, propagate, disabled = saved.get(
+                name, (std_logging.NOTSET, [], True, False))
+            for handler in logger.handlers:
+                if handler not in handlers:
+                    handler.close()
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+            logger.propagate = propagate
+            logger.disabled = disabled
 
 
 def _error(message):
@@ -274,30 +330,40 @@ def main(argv=None):
     """
     if argv is None:
         argv = sys.argv[1:]
+    with _restored_logging():
+        return _run(list(argv))
+
+
+def _run(argv):
     conf = cfg.ConfigOpts()
+    logging.register_options(conf)
+    conf.set_default('use_stderr', True)
     opts.register_opts(conf)
-    conf.register_cli_opts(cli_opts)
     conf.register_cli_opt(command_opt)
     try:
-        conf(args=list(argv), project='glance', prog=PROG,
+        conf(args=argv, project='glance', prog=PROG,
              default_config_files=_default_config_files())
     except SystemExit as exc:  # --help, or a usage error from argparse
         return exc.code if isinstance(exc.code, int) else 2
     except cfg.Error as exc:  # e.g. a missing or malformed config file
         return _error(exc)
+    try:
+        _setup_logging(conf)
+    except (logging.LogConfigError, OSError, RuntimeError,
+            ValueError) as exc:  # e.g. a log file that cannot be opened
+        return _error('cannot set up logging: %s' % exc)
 
-    with _logging_to_stderr(conf.debug):
-        try:
-            status = conf.command.handler(conf)
-        except store.StoreUnavailable as exc:
-            return _error(exc)
-        except (ValueError, cfg.Error) as exc:  # e.g. a bad connection URL
-            return _error(exc)
-        except Exception as exc:
-            LOG.debug('%s failed', conf.command.name, exc_info=True)
-            return _error('%s: %s%s' % (
-                type(exc).__name__, exc,
-                '' if conf.debug else ' (run with --debug for details)'))
+    try:
+        status = conf.command.handler(conf)
+    except store.StoreUnavailable as exc:
+        return _error(exc)
+    except (ValueError, cfg.Error) as exc:  # e.g. a bad connection URL
+        return _error(exc)
+    except Exception as exc:
+        LOG.debug('%s failed', conf.command.name, exc_info=True)
+        return _error('%s: %s%s' % (
+            type(exc).__name__, exc,
+            '' if conf.debug else ' (run with --debug for details)'))
     return status or 0
 
 

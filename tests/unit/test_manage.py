@@ -15,10 +15,13 @@
 
 """Unit tests of the glance-deactivate-manage command."""
 
+import gc
 import io
 import logging
 import os
+import sys
 import textwrap
+import warnings
 
 import fixtures
 import testtools
@@ -41,13 +44,14 @@ class ManageTest(testtools.TestCase):
         self.config_file = self.write_config(self.url)
 
     def write_config(self, url, name='glance-api.conf', max_retries=0,
-                     extra=''):
+                     extra='', defaults=''):
         path = os.path.join(self.tmp, name)
         with open(path, 'w') as f:
             f.write(textwrap.dedent('''\
                 [DEFAULT]
                 # options of the host service are ignored
                 bind_port = 9292
+                %s
 
                 [database]
                 connection = mysql+pymysql://glance:pw@127.0.0.1:1/glance
@@ -56,7 +60,7 @@ class ManageTest(testtools.TestCase):
                 connection = %s
                 max_retries = %d
                 %s
-                ''') % (url, max_retries, extra))
+                ''') % (defaults, url, max_retries, extra))
         return path
 
     def run_manage(self, *args, config_file=None):
@@ -187,6 +191,145 @@ class ManageTest(testtools.TestCase):
         self.run_manage('db', 'version')
         self.assertEqual(handlers, root.handlers)
         self.assertEqual(level, root.level)
+
+    def test_oslo_log_changes_are_undone(self):
+        # oslo.log sets the levels of its default_log_levels loggers and
+        # sys.excepthook for the process; main() puts them back.
+        sqlalchemy = logging.getLogger('sqlalchemy')
+        self.addCleanup(sqlalchemy.setLevel, sqlalchemy.level)
+        sqlalchemy.setLevel(logging.DEBUG)
+        excepthook = sys.excepthook
+        for _ in range(3):
+            status, out, err = self.run_manage('db', 'version')
+            self.assertEqual((0, 'None\n', ''), (status, out, err))
+        self.assertEqual(logging.DEBUG, sqlalchemy.level)
+        self.assertIs(excepthook, sys.excepthook)
+
+    def test_debug_is_oslo_logs_option(self):
+        # No duplicate of oslo.log's own option (registering both fails).
+        self.assertFalse(hasattr(manage, 'cli_opts'))
+        status, out, err = self.run_manage('--help')
+        self.assertEqual(0, status)
+        self.assertIn('--debug', out)
+        self.assertIn('--log-file', out)
+
+    def test_debug_shows_the_traceback(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_deactivate.db.migration.version', mock_failure))
+        for args in (['--debug'], ['-d']):
+            status, out, err = self.run_manage(*args, 'db', 'version')
+            self.assertEqual(1, status)
+            self.assertEqual('', out)
+            self.assertIn('Traceback', err)
+            self.assertIn('db failed', err)  # our DEBUG line, oslo.log's way
+            last = err.splitlines()[-1]
+            self.assertEqual('ERROR: RuntimeError: boom second line', last)
+
+    def test_debug_from_the_config_file(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_deactivate.db.migration.version', mock_failure))
+        config_file = self.write_config(self.url, name='debug.conf',
+                                        defaults='debug = true')
+        status, out, err = self.run_manage('db', 'version',
+                                           config_file=config_file)
+        self.assertEqual(1, status)
+        self.assertIn('Traceback', err)
+
+    def test_debug_shows_the_store_warning(self):
+        config_file = self.write_config(
+            'postgresql+psycopg2://x:secret@127.0.0.1:1/x', name='down.conf')
+        status, out, err = self.run_manage('--debug', 'list',
+                                           config_file=config_file)
+        self.assertEqual(1, status)
+        self.assertEqual('', out)
+        self.assertIn('WARNING glance_deactivate.store', err)
+        self.assertTrue(err.splitlines()[-1].startswith('ERROR: '), err)
+        self.assertNotIn('secret', err)
+
+    def test_log_file(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'oslo_db.sqlalchemy.engines.time.sleep', lambda seconds: None))
+        log_file = os.path.join(self.tmp, 'manage.log')
+        config_file = self.write_config(
+            'mysql+pymysql://x:secret@127.0.0.1:1/x', name='down.conf',
+            max_retries=1, extra='retry_interval = 1',
+            defaults='log_file = %s' % log_file)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', ResourceWarning)
+            status, out, err = self.run_manage('list',
+                                               config_file=config_file)
+            gc.collect()
+        # Closed on the way out, not left to the garbage collector.
+        self.assertEqual([], [str(w.message) for w in caught
+                              if issubclass(w.category, ResourceWarning)])
+        self.assertEqual([], open_files(log_file))
+        self.assertEqual(1, status)
+        self.assertEqual('', out)
+        # The terminal: oslo.db's warning, then our error line.
+        lines = err.splitlines()
+        self.assertEqual(2, len(lines), err)
+        self.assertTrue(lines[0].startswith('WARNING: SQL connection'), err)
+        self.assertOneLineError(lines[1] + '\n', "Can't connect")
+        # The file: oslo.log's format, the store's warning included.
+        with open(log_file) as f:
+            logged = f.read()
+        self.assertIn('WARNING oslo_db.sqlalchemy.engines', logged)
+        self.assertIn('WARNING glance_deactivate.store', logged)
+        self.assertNotIn('secret', logged)
+        # The next run's lines are appended.
+        self.run_manage('list', config_file=config_file)
+        with open(log_file) as f:
+            self.assertEqual(2, f.read().count('glance_deactivate.store'))
+        self.assertEqual([], open_files(log_file))
+
+    def test_log_file_cannot_be_opened(self):
+        log_file = os.path.join(self.tmp, 'missing-dir', 'manage.log')
+        status, out, err = self.run_manage('--log-file', log_file,
+                                           'db', 'version')
+        self.assertEqual(1, status)
+        self.assertEqual('', out)
+        self.assertOneLineError(err, 'logging', 'missing-dir')
+
+    def test_list_output_is_never_logged_to(self):
+        # use_stderr = false and no log file: oslo.log would log to stdout;
+        # the command's results stay alone there.
+        self.useFixture(fixtures.MonkeyPatch(
+            'oslo_db.sqlalchemy.engines.time.sleep', lambda seconds: None))
+        config_file = self.write_config(
+            'mysql+pymysql://x:secret@127.0.0.1:1/x', name='down.conf',
+            max_retries=1, extra='retry_interval = 1',
+            defaults='use_stderr = false')
+        status, out, err = self.run_manage('list', config_file=config_file)
+        self.assertEqual(1, status)
+        self.assertEqual('', out)
+        self.assertIn('WARNING: SQL connection failed', err)
+
+        config_file = self.write_config(self.url, name='quiet.conf',
+                                        defaults='use_stderr = false')
+        self.run_manage('db', 'sync', config_file=config_file)
+        state_store = store.DeactivationStore.from_url(self.url)
+        self.addCleanup(state_store.dispose)
+        state_store.add(UUID)
+        status, out, err = self.run_manage('--debug', 'list',
+                                           config_file=config_file)
+        self.assertEqual(0, status, err)
+        self.assertEqual(1, len(out.splitlines()), out)
+        self.assertTrue(out.startswith(UUID + ' '), out)
+
+
+def open_files(path):
+    """The file descriptors of this process open on ``path`` (Linux)."""
+    fd_dir = '/proc/self/fd'
+    if not os.path.isdir(fd_dir):
+        raise testtools.TestCase.skipException('no /proc/self/fd')
+    found = []
+    for fd in os.listdir(fd_dir):
+        try:
+            if os.readlink(os.path.join(fd_dir, fd)) == path:
+                found.append(fd)
+        except OSError:  # closed meanwhile (the listing's own descriptor)
+            pass
+    return found
 
 
 def mock_failure(conf):
