@@ -50,6 +50,12 @@ class _Handler(simple_server.WSGIRequestHandler):
 
 def main(argv):
     config_dir, port, tokens_file = argv
+    # Run as a script, this file's directory comes first on sys.path, where
+    # the tests' fixtures.py would hide the fixtures library that
+    # keystonemiddleware's fixture imports.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path
+                   if os.path.abspath(p or os.curdir) != here]
     os.environ['OS_GLANCE_CONFIG_DIR'] = config_dir
 
     from keystonemiddleware import fixture

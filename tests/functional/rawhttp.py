@@ -12,7 +12,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Helpers of the security functional tests: raw requests, leak detection.
+"""The raw wire of the security functional tests: requests, leak detection.
 
 :func:`send` puts the request target on the wire exactly as given (no
 normalisation of ``//``, ``/./``, ``%2F`` or case, no ``Accept-Encoding``
@@ -23,25 +23,30 @@ rewrite some of these.
 in a response body, so that a partial (``Range``) answer, a chunk inside an
 error page or a whole download are all caught.  The data is random, so a
 match by chance is out of the question.
+
+:func:`send_framed` is :func:`send` with control over the body's framing:
+``Content-Length`` (exact, zero, zero-padded), none at all, or
+``Transfer-Encoding: chunked`` in any spelling with a correctly chunked
+body on the wire; :class:`Prints` tells several images' data apart, and
+:func:`image_docs` reads the image documents of an answer.
+
+Servers, databases and image set-up are in :mod:`tests.functional.fixtures`.
 """
 
 import collections
-import concurrent.futures
 import http.client
+import json
 import os
-import shutil
-import tempfile
+import socket
 import time
 import urllib.parse
-import uuid
-
-import requests
-
-from tests.functional import devserver
 
 Response = collections.namedtuple('Response', 'status headers body seconds')
 
 WINDOW = 8
+FRAMED_TIMEOUT = 30
+# A ``status`` of a Response that never came (timeout, connection dropped).
+NO_ANSWER = 0
 
 
 def send(url, method, target, headers=None, body=None, timeout=60):
@@ -88,35 +93,6 @@ def random_data(size=32 * 1024):
     return os.urandom(size)
 
 
-def new_image(url, headers, data, visibility='private', name=None):
-    """Create an image and upload ``data``; its id."""
-    resp = requests.post(
-        url + '/v2/images', headers=headers, timeout=60,
-        json={'name': name or 'sec-%s' % uuid.uuid4().hex[:8],
-              'disk_format': 'raw', 'container_format': 'bare',
-              'visibility': visibility})
-    if resp.status_code != 201:
-        raise AssertionError('create: %s %s' % (resp.status_code, resp.text))
-    image_id = resp.json()['id']
-    if data is not None:
-        resp = requests.put(
-            url + '/v2/images/%s/file' % image_id, data=data, timeout=60,
-            headers=dict(headers,
-                         **{'Content-Type': 'application/octet-stream'}))
-        if resp.status_code != 204:
-            raise AssertionError('upload: %s %s' % (resp.status_code,
-                                                    resp.text))
-    return image_id
-
-
-def deactivate(url, image_id, headers):
-    resp = requests.post(url + '/v2/images/%s/actions/deactivate' % image_id,
-                         headers=headers, timeout=60)
-    if resp.status_code != 204:
-        raise AssertionError('deactivate: %s %s' % (resp.status_code,
-                                                    resp.text))
-
-
 def message(body):
     """The explanation of a Glance/webob error page, on one line."""
     text = body.decode('utf-8', 'replace')
@@ -126,53 +102,107 @@ def message(body):
     return ' '.join(text.split())
 
 
-class Server(devserver.GlanceServer):
-    """A GlanceServer whose glance-api.conf may carry extra sections.
+def chunked(body, pieces=2):
+    """``body`` in (at most) ``pieces`` chunks plus the last-chunk."""
+    out = []
+    if body:
+        size = max(1, -(-len(body) // pieces))
+        for start in range(0, len(body), size):
+            part = body[start:start + size]
+            out.append(b'%x\r\n%s\r\n' % (len(part), part))
+    out.append(b'0\r\n\r\n')
+    return b''.join(out)
 
-    ``extra_conf`` (text) is appended to the file the devserver writes; set
-    it before ``start()``.
+
+def send_framed(url, method, target, headers=None, body=None,
+                framing='length', timeout=FRAMED_TIMEOUT):
+    """Send one request, ``target`` verbatim; a :class:`Response`.
+
+    ``framing`` says how the body goes on the wire: ``length`` (an exact
+    ``Content-Length``, none without a body), ``padded`` (the length with
+    leading zeros), ``zero`` (``Content-Length: 0`` and no body), ``none``
+    (no framing header and no body), or any other value, which is sent as
+    the ``Transfer-Encoding`` header with the body chunked.  An answer that
+    never comes is a Response with status :data:`NO_ANSWER`.
     """
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port,
+                                      timeout=timeout)
+    started = time.monotonic()
+    try:
+        conn.putrequest(method, target, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        payload = None
+        if framing == 'length':
+            if body is not None:
+                conn.putheader('Content-Length', str(len(body)))
+                payload = body
+        elif framing == 'padded':
+            conn.putheader('Content-Length', '00%d' % len(body or b''))
+            payload = body or None
+        elif framing == 'zero':
+            conn.putheader('Content-Length', '0')
+        elif framing != 'none':
+            conn.putheader('Transfer-Encoding', framing)
+            payload = chunked(body or b'')
+        try:
+            conn.endheaders(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # Answered (and closed) before the whole body was read.
+            pass
+        resp = conn.getresponse()
+        data = resp.read()
+        return Response(resp.status, dict(resp.getheaders()), data,
+                        time.monotonic() - started)
+    except (socket.timeout, http.client.HTTPException, ConnectionError):
+        return Response(NO_ANSWER, {}, b'',
+                        time.monotonic() - started)
+    finally:
+        conn.close()
 
-    extra_conf = ''
 
-    def write_config(self):
-        super(Server, self).write_config()
-        if self.extra_conf:
-            with open(self.config_file, 'a') as conf:
-                conf.write('\n' + self.extra_conf)
+class Prints(object):
+    """Recognise 8 consecutive bytes of any of several images' data."""
+
+    def __init__(self):
+        self._windows = {}
+
+    def add(self, name, data):
+        for i in range(len(data) - WINDOW + 1):
+            self._windows[data[i:i + WINDOW]] = name
+
+    def found_in(self, body):
+        """The names whose data ``body`` holds (a set)."""
+        found = set()
+        windows = self._windows
+        for i in range(len(body) - WINDOW + 1):
+            name = windows.get(body[i:i + WINDOW])
+            if name is not None:
+                found.add(name)
+        return found
 
 
-class ServerDir(object):
-    """A private work directory for a GlanceServer, removed on stop.
+def image_docs(body):
+    """The image documents in a JSON answer, and the kind of answer.
 
-    The servers get a directory of our own rather than the devserver's
-    default ``/tmp/glance-<mode>-*`` one, so that nothing cleaning those up
-    can pull the SQLite files from under a running test class.
+    Returns ({id: document}, True for a listing / False for one image /
+    None when the answer is neither).
     """
-
-    def __init__(self, prefix):
-        self.path = tempfile.mkdtemp(prefix=prefix)
-
-    def server(self, mode, name=None, **kwargs):
-        workdir = os.path.join(self.path, name or mode)
-        os.makedirs(workdir)
-        return Server(mode=mode, workdir=workdir, **kwargs)
-
-    def remove(self):
-        shutil.rmtree(self.path, ignore_errors=True)
-
-
-def start_all(servers):
-    """Start ``servers`` in parallel; on any failure stop them all."""
-    with concurrent.futures.ThreadPoolExecutor(len(servers)) as pool:
-        errors = [f.exception() for f in
-                  [pool.submit(server.start) for server in servers]]
-    failed = [e for e in errors if e is not None]
-    if failed:
-        stop_all(servers)
-        raise failed[0]
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return {}, None
+    if not isinstance(doc, dict):
+        return {}, None
+    if isinstance(doc.get('images'), list):
+        return ({image['id']: image for image in doc['images']
+                 if isinstance(image, dict) and
+                 isinstance(image.get('id'), str)}, True)
+    if isinstance(doc.get('id'), str) and 'status' in doc:
+        return {doc['id']: doc}, False
+    return {}, None
 
 
-def stop_all(servers):
-    for server in servers:
-        server.stop(remove=False)
+def mixed_case(image_id):
+    return ''.join(c.upper() if i % 2 else c for i, c in enumerate(image_id))

@@ -44,20 +44,19 @@ import json
 import time
 
 import requests
-import testtools
 from testtools import content
 
-from tests.functional import base
+from tests.functional import fixtures
 from tests.functional import rawhttp
 
-ADMIN = base.ADMIN
-OWNER = base.OWNER
-OTHER = base.OTHER
-OURS = 'ours'
-NATIVE = 'native'
-JSON = {'Content-Type': 'application/json'}
-OCTETS = {'Content-Type': 'application/octet-stream'}
-PATCH = {'Content-Type': 'application/openstack-images-v2.1-json-patch'}
+ADMIN = fixtures.ADMIN
+OWNER = fixtures.OWNER
+OTHER = fixtures.OTHER
+OURS = fixtures.OURS
+NATIVE = fixtures.NATIVE
+JSON = fixtures.JSON
+OCTETS = fixtures.OCTETS
+PATCH = fixtures.PATCH
 VND = 'application/vnd.openstack.images-'
 
 # A variant: ``target`` and ``body`` are templates over the image id
@@ -239,48 +238,26 @@ def _reveals(image):
                                      image.get('locations'))
 
 
-class PairTestCase(testtools.TestCase):
+class PairTestCase(fixtures.ServersTestCase):
     """A filter-mode and a native Glance for the class, started together."""
 
     SERVER_KWARGS = {}
     PREFIX = 'gd-bypass-'
+    LOG_LINES = 30
 
     @classmethod
-    def setUpClass(cls):
-        super(PairTestCase, cls).setUpClass()
-        cls.dir = rawhttp.ServerDir(cls.PREFIX)
-        cls.servers = {
-            OURS: cls.dir.server('filter', **cls.SERVER_KWARGS),
-            NATIVE: cls.dir.server('native', **cls.SERVER_KWARGS),
+    def make_servers(cls, directory):
+        servers = {
+            OURS: directory.server('filter', **cls.SERVER_KWARGS),
+            NATIVE: directory.server('native', **cls.SERVER_KWARGS),
         }
-        for server in cls.servers.values():
+        for server in servers.values():
             cls.configure(server)
-        try:
-            rawhttp.start_all(list(cls.servers.values()))
-        except Exception:
-            cls.dir.remove()
-            raise
+        return servers
 
     @classmethod
     def configure(cls, server):
         """Hook: adjust a server before it starts."""
-
-    @classmethod
-    def tearDownClass(cls):
-        rawhttp.stop_all(list(cls.servers.values()))
-        cls.dir.remove()
-        super(PairTestCase, cls).tearDownClass()
-
-    def setUp(self):
-        super(PairTestCase, self).setUp()
-        for name, server in self.servers.items():
-            self.addOnException(self._log_tail(name, server))
-
-    def _log_tail(self, name, server):
-        def attach(exc_info):
-            self.addDetail('%s-log' % name,
-                           content.text_content(server.log_tail(30)))
-        return attach
 
     # -- set-up of the same scene on both servers ---------------------------
 
@@ -292,12 +269,12 @@ class PairTestCase(testtools.TestCase):
                 ('member', OWNER, OWNER, 'private'),
                 ('other', OTHER, ADMIN, 'public')):
             data = rawhttp.random_data()
-            image_id = rawhttp.new_image(url, creator, data, visibility)
+            image_id = fixtures.create_image(url, creator, data, visibility)
             location = requests.get(url + '/v2/images/%s' % image_id,
                                     headers=ADMIN, timeout=60).json().get(
                                         'direct_url', 'file:///x')
-            rawhttp.deactivate(url, image_id, ADMIN)
-            new = rawhttp.new_image(url, caller, None)
+            fixtures.deactivate(url, image_id, ADMIN)
+            new = fixtures.create_image(url, caller, None)
             cases.append(Case(name, caller, image_id, data, new, location))
         return cases
 
@@ -439,9 +416,9 @@ class BypassMatrixTest(PairTestCase):
         for name, server in self.servers.items():
             url = server.url
             data = rawhttp.random_data()
-            image_id = rawhttp.new_image(url, OWNER, data)
-            rawhttp.deactivate(url, image_id, ADMIN)
-            new = rawhttp.new_image(url, OWNER, None)
+            image_id = fixtures.create_image(url, OWNER, data)
+            fixtures.deactivate(url, image_id, ADMIN)
+            new = fixtures.create_image(url, OWNER, None)
             body = json.dumps({'method': {
                 'name': 'web-download',
                 'uri': '%s/v2/images/%s/file' % (url, image_id)}})
@@ -520,7 +497,7 @@ class CachedImageTest(PairTestCase):
                 ('member', OWNER, OWNER, 'private'),
                 ('other', OTHER, ADMIN, 'public')):
             data = rawhttp.random_data()
-            image_id = rawhttp.new_image(url, creator, data, visibility)
+            image_id = fixtures.create_image(url, creator, data, visibility)
             resp = requests.get(url + '/v2/images/%s/file' % image_id,
                                 headers=ADMIN, timeout=60)
             self.assertEqual(data, resp.content)
@@ -529,7 +506,7 @@ class CachedImageTest(PairTestCase):
                 self.assertLess(time.monotonic(), deadline,
                                 'image %s was not cached' % image_id)
                 time.sleep(0.2)
-            rawhttp.deactivate(url, image_id, ADMIN)
+            fixtures.deactivate(url, image_id, ADMIN)
             cases.append(Case(name, caller, image_id, data, '', ''))
         return cases
 
@@ -549,4 +526,4 @@ class CachedImageTest(PairTestCase):
         resp = rawhttp.send(server.url, 'GET',
                             '/v2/images/%s/file' % case.image, case.headers)
         self.assertEqual(403, resp.status)
-        self.assertIn(base.MSG_DOWNLOAD, rawhttp.message(resp.body))
+        self.assertIn(fixtures.MSG_DOWNLOAD, rawhttp.message(resp.body))

@@ -29,12 +29,11 @@ from keystoneauth1 import session as ks_session
 import openstack.connection
 from testtools import content
 
-from tests.functional import base
-from tests.functional import devserver
+from tests.functional import fixtures
 from tests.functional import walkthrough as demo
 
 
-class TestGlanceClient(base.GlanceTestCase):
+class TestGlanceClient(fixtures.GlanceTestCase):
 
     def test_demo_walkthrough(self):
         out = io.StringIO()
@@ -45,22 +44,22 @@ class TestGlanceClient(base.GlanceTestCase):
         self.assertEqual(9, out.getvalue().count('[ok ]'))
 
     def test_download_paths_get_glances_errors(self):
-        member = demo.client(self.url, base.OWNER)
-        admin = demo.client(self.url, base.ADMIN)
+        member = demo.client(self.url, fixtures.OWNER)
+        admin = demo.client(self.url, fixtures.ADMIN)
         image_id = self.create_image()
         admin.images.deactivate(image_id)
         image = member.images.get(image_id)
         self.assertEqual('deactivated', image.status)
         e = self.assertRaises(glance_exc.HTTPForbidden,
                               lambda: b''.join(member.images.data(image_id)))
-        self.assertIn(base.MSG_DOWNLOAD, str(e))
-        other = demo.client(self.url, base.OTHER)
+        self.assertIn(fixtures.MSG_DOWNLOAD, str(e))
+        other = demo.client(self.url, fixtures.OTHER)
         self.assertRaises(glance_exc.HTTPNotFound, other.images.deactivate,
                           image_id)
         self.assertRaises(glance_exc.HTTPConflict,
                           member.images.upload, image_id, io.BytesIO(b'x'))
         admin.images.reactivate(image_id)
-        self.assertEqual(base.DATA, b''.join(member.images.data(image_id)))
+        self.assertEqual(fixtures.DATA, b''.join(member.images.data(image_id)))
 
 
 def sdk(url, headers):
@@ -72,25 +71,26 @@ def sdk(url, headers):
         image_api_version='2')
 
 
-class TestOpenStackSDK(base.GlanceTestCase):
+class TestOpenStackSDK(fixtures.GlanceTestCase):
 
     @classmethod
-    def setUpClass(cls):
-        super(TestOpenStackSDK, cls).setUpClass()
-        cls.native = devserver.GlanceServer(mode='native').start()
+    def make_servers(cls, directory):
+        servers = super(TestOpenStackSDK, cls).make_servers(directory)
+        servers['native'] = directory.server('native')
+        return servers
 
     @classmethod
-    def tearDownClass(cls):
-        cls.native.stop()
-        super(TestOpenStackSDK, cls).tearDownClass()
+    def prepare(cls):
+        super(TestOpenStackSDK, cls).prepare()
+        cls.native = cls.servers['native']
 
     def walk(self, url):
         """What openstacksdk sees of deactivation on the server at url."""
-        member = sdk(url, base.OWNER)
-        admin = sdk(url, base.ADMIN)
+        member = sdk(url, fixtures.OWNER)
+        admin = sdk(url, fixtures.ADMIN)
         image = member.image.create_image(
             name='sdk', disk_format='raw', container_format='bare',
-            data=base.DATA, allow_duplicates=True)
+            data=fixtures.DATA, allow_duplicates=True)
         seen = [member.image.get_image(image.id).status]
         admin.image.deactivate_image(image.id)
         seen.append(member.image.get_image(image.id).status)
@@ -98,15 +98,15 @@ class TestOpenStackSDK(base.GlanceTestCase):
             body = member.image.download_image(image.id).content
         except Exception as e:
             seen.append(type(e).__name__)
-            self.assertNotIn(base.DATA[:64], str(e).encode())
+            self.assertNotIn(fixtures.DATA[:64], str(e).encode())
         else:
-            seen.append(body == base.DATA)
+            seen.append(body == fixtures.DATA)
         seen.append(admin.image.download_image(image.id).content ==
-                    base.DATA)
+                    fixtures.DATA)
         admin.image.reactivate_image(image.id)
         seen.append(member.image.get_image(image.id).status)
         seen.append(member.image.download_image(image.id).content ==
-                    base.DATA)
+                    fixtures.DATA)
         return seen
 
     def test_same_as_native_glance(self):

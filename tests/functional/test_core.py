@@ -24,13 +24,13 @@ import time
 import uuid
 
 from glance_deactivate import store as state_store
-from tests.functional import base
 from tests.functional import devserver
+from tests.functional import fixtures
 
 PATCH_TYPE = 'application/openstack-images-v2.1-json-patch'
 
 
-class TestActions(base.GlanceTestCase):
+class TestActions(fixtures.GlanceTestCase):
 
     def test_native_actions_are_disabled_in_this_pipeline(self):
         with open(os.path.join(self.server.workdir, 'policy.yaml')) as f:
@@ -41,15 +41,17 @@ class TestActions(base.GlanceTestCase):
     def test_owner_member_deactivates_and_reactivates(self):
         image_id = self.create_image()
         self.assertEqual(204, self.action(image_id).status_code)
-        self.assertEqual('deactivated', self.status_of(image_id, base.OWNER))
+        self.assertEqual('deactivated',
+                         self.status_of(image_id, fixtures.OWNER))
         self.assertEqual(204, self.action(image_id, 'reactivate').status_code)
-        self.assertEqual('active', self.status_of(image_id, base.OWNER))
+        self.assertEqual('active', self.status_of(image_id, fixtures.OWNER))
 
     def test_admin_deactivates_another_projects_image(self):
         image_id = self.create_image()
-        resp = self.action(image_id, headers=base.ADMIN)
+        resp = self.action(image_id, headers=fixtures.ADMIN)
         self.assertEqual(204, resp.status_code)
-        self.assertEqual('deactivated', self.status_of(image_id, base.OWNER))
+        self.assertEqual('deactivated',
+                         self.status_of(image_id, fixtures.OWNER))
         record = state_store.DeactivationStore.from_url(
             self.server.state_db).get(image_id)
         self.assertTrue(record.by_admin)
@@ -75,21 +77,21 @@ class TestActions(base.GlanceTestCase):
         image_id = self.create_image()
         missing = str(uuid.uuid4())
         for action in ('deactivate', 'reactivate'):
-            resp = self.action(image_id, action, headers=base.OTHER)
+            resp = self.action(image_id, action, headers=fixtures.OTHER)
             self.assertEqual(404, resp.status_code)
             self.assertIn('No image found with ID %s' % image_id, resp.text)
-            resp = self.action(missing, action, headers=base.OTHER)
+            resp = self.action(missing, action, headers=fixtures.OTHER)
             self.assertEqual(404, resp.status_code)
             self.assertIn('No image found with ID %s' % missing, resp.text)
 
     def test_policy_denials_are_403(self):
-        public = self.create_image(headers=base.ADMIN, visibility='public',
+        public = self.create_image(headers=fixtures.ADMIN, visibility='public',
                                    owner='owner-project')
         shared = self.create_image(visibility='shared')
         self.share(shared, 'shared-project')
         member = devserver.identity_headers('shared-project')
-        cases = [(public, base.OTHER), (shared, member),
-                 (public, base.OWNER_READER)]
+        cases = [(public, fixtures.OTHER), (shared, member),
+                 (public, fixtures.OWNER_READER)]
         for image_id, headers in cases:
             resp = self.action(image_id, headers=headers)
             self.assertEqual(403, resp.status_code)
@@ -102,13 +104,13 @@ class TestActions(base.GlanceTestCase):
         for body in ('{}', '{"a": 1}'):
             for target in (image_id, str(uuid.uuid4())):
                 resp = self.action(target, data=body, headers=dict(
-                    base.OWNER, **{'Content-Type': 'application/json'}))
+                    fixtures.OWNER, **{'Content-Type': 'application/json'}))
                 self.assertEqual(400, resp.status_code)
                 self.assertIn('A body is not expected with this request.',
                               resp.text)
         self.assertEqual('active', self.status_of(image_id))
         resp = self.action(image_id, headers=dict(
-            base.OWNER, **{'Content-Type': 'application/json'}))
+            fixtures.OWNER, **{'Content-Type': 'application/json'}))
         self.assertEqual(204, resp.status_code)
 
     def test_other_methods_are_405(self):
@@ -116,36 +118,36 @@ class TestActions(base.GlanceTestCase):
         for method in ('GET', 'PUT', 'DELETE', 'PATCH'):
             resp = self.request(
                 method, '/v2/images/%s/actions/reactivate' % image_id,
-                base.OWNER)
+                fixtures.OWNER)
             self.assertEqual(405, resp.status_code)
             self.assertEqual('POST', resp.headers['Allow'])
 
 
-class TestDeactivatedImage(base.GlanceTestCase):
+class TestDeactivatedImage(fixtures.GlanceTestCase):
 
     def setUp(self):
         super(TestDeactivatedImage, self).setUp()
         self.image_id = self.create_image()
-        self.deactivate(self.image_id, headers=base.OWNER)
+        self.deactivate(self.image_id, headers=fixtures.OWNER)
 
     def test_member_download_is_403(self):
         for headers in ({}, {'Range': 'bytes=0-7'}):
             for query in ('', '?x=1', '?backend=file'):
                 resp = self.get('/v2/images/%s/file%s' % (self.image_id,
                                                           query),
-                                dict(base.OWNER, **headers))
+                                dict(fixtures.OWNER, **headers))
                 self.assertEqual(403, resp.status_code)
-                self.assertIn(base.MSG_DOWNLOAD, resp.text)
-                self.assertNotIn(base.DATA[:64], resp.content)
+                self.assertIn(fixtures.MSG_DOWNLOAD, resp.text)
+                self.assertNotIn(fixtures.DATA[:64], resp.content)
 
     def test_other_projects_get_403_on_public_and_404_on_private(self):
-        public = self.create_image(headers=base.ADMIN, visibility='public',
+        public = self.create_image(headers=fixtures.ADMIN, visibility='public',
                                    owner='owner-project')
         self.deactivate(public)
-        resp = self.get('/v2/images/%s/file' % public, base.OTHER)
+        resp = self.get('/v2/images/%s/file' % public, fixtures.OTHER)
         self.assertEqual(403, resp.status_code)
-        self.assertIn(base.MSG_DOWNLOAD, resp.text)
-        resp = self.get('/v2/images/%s/file' % self.image_id, base.OTHER)
+        self.assertIn(fixtures.MSG_DOWNLOAD, resp.text)
+        resp = self.get('/v2/images/%s/file' % self.image_id, fixtures.OTHER)
         self.assertEqual(404, resp.status_code)
 
     def test_shared_member_gets_403(self):
@@ -159,30 +161,30 @@ class TestDeactivatedImage(base.GlanceTestCase):
         self.assertEqual(403, resp.status_code)
 
     def test_admin_gets_exact_bytes(self):
-        resp = self.get('/v2/images/%s/file' % self.image_id, base.ADMIN)
+        resp = self.get('/v2/images/%s/file' % self.image_id, fixtures.ADMIN)
         self.assertEqual(200, resp.status_code)
-        self.assertEqual(base.DATA, resp.content)
+        self.assertEqual(fixtures.DATA, resp.content)
         resp = self.get('/v2/images/%s/file' % self.image_id,
-                        dict(base.ADMIN, Range='bytes=8-15'))
+                        dict(fixtures.ADMIN, Range='bytes=8-15'))
         self.assertEqual(206, resp.status_code)
-        self.assertEqual(base.DATA[8:16], resp.content)
+        self.assertEqual(fixtures.DATA[8:16], resp.content)
 
     def test_reactivated_image_downloads_again(self):
         self.assertEqual(204, self.action(self.image_id, 'reactivate')
                          .status_code)
         resp = self.get('/v2/images/%s/file' % self.image_id)
         self.assertEqual(200, resp.status_code)
-        self.assertEqual(base.DATA, resp.content)
+        self.assertEqual(fixtures.DATA, resp.content)
 
     def test_show_patch_and_list_say_deactivated(self):
         resp = self.get('/v2/images/%s' % self.image_id)
         self.assertEqual('deactivated', resp.json()['status'])
         self.assertNotIn('direct_url', resp.json())
-        resp = self.get('/v2/images/%s' % self.image_id, base.ADMIN)
+        resp = self.get('/v2/images/%s' % self.image_id, fixtures.ADMIN)
         self.assertIn('direct_url', resp.json())
         resp = self.request(
             'PATCH', '/v2/images/%s' % self.image_id,
-            dict(base.OWNER, **{'Content-Type': PATCH_TYPE}),
+            dict(fixtures.OWNER, **{'Content-Type': PATCH_TYPE}),
             data=json.dumps([{'op': 'replace', 'path': '/name',
                               'value': 'renamed'}]))
         self.assertEqual(200, resp.status_code)
@@ -193,7 +195,7 @@ class TestDeactivatedImage(base.GlanceTestCase):
         self.assertNotIn('direct_url', listed[self.image_id])
 
     def test_writes_stage_import_and_cache_are_refused(self):
-        octets = dict(base.OWNER,
+        octets = dict(fixtures.OWNER,
                       **{'Content-Type': 'application/octet-stream'})
         resp = self.request('PUT', '/v2/images/%s/file' % self.image_id,
                             octets, data=b'new data')
@@ -204,7 +206,7 @@ class TestDeactivatedImage(base.GlanceTestCase):
                             octets, data=b'new data')
         self.assertEqual(409, resp.status_code)
         resp = self.request('POST', '/v2/images/%s/import' % self.image_id,
-                            base.ADMIN,
+                            fixtures.ADMIN,
                             json={'method': {'name': 'copy-image'},
                                   'stores': ['file']})
         self.assertEqual(409, resp.status_code)
@@ -212,31 +214,32 @@ class TestDeactivatedImage(base.GlanceTestCase):
                       'copying', resp.text)
         # Glance 33's messages for a deactivated image, method by method.
         resp = self.request('POST', '/v2/images/%s/import' % self.image_id,
-                            base.OWNER,
+                            fixtures.OWNER,
                             json={'method': {'name': 'web-download',
                                              'uri': 'http://127.0.0.1:9/x'}})
         self.assertEqual(409, resp.status_code)
         self.assertIn('Image needs to be in &#x27;queued&#x27; state to use '
                       '&#x27;web-download&#x27; method', resp.text)
         resp = self.request('POST', '/v2/images/%s/import' % self.image_id,
-                            base.OWNER,
+                            fixtures.OWNER,
                             json={'method': {'name': 'glance-direct'}})
         self.assertEqual(409, resp.status_code)
         self.assertIn('Image needs to be staged before', resp.text)
         resp = self.request('POST', '/v2/images/%s/locations'
-                            % self.image_id, base.OWNER,
+                            % self.image_id, fixtures.OWNER,
                             json={'url': 'file:///etc/passwd'})
         self.assertEqual(409, resp.status_code)
-        resp = self.request('PUT', '/v2/cache/%s' % self.image_id, base.ADMIN)
+        resp = self.request('PUT', '/v2/cache/%s' % self.image_id,
+                            fixtures.ADMIN)
         self.assertEqual(400, resp.status_code)
-        resp = self.get('/v2/images/%s/file' % self.image_id, base.ADMIN)
-        self.assertEqual(base.DATA, resp.content)
+        resp = self.get('/v2/images/%s/file' % self.image_id, fixtures.ADMIN)
+        self.assertEqual(fixtures.DATA, resp.content)
 
     def test_delete_passes_and_clears_the_record(self):
         state = state_store.DeactivationStore.from_url(self.server.state_db)
         self.assertIsNotNone(state.get(self.image_id))
         resp = self.request('DELETE', '/v2/images/%s' % self.image_id,
-                            base.OWNER)
+                            fixtures.OWNER)
         self.assertEqual(204, resp.status_code)
         self.assertIsNone(state.get(self.image_id))
         self.assertEqual(404, self.get('/v2/images/%s' % self.image_id)
@@ -262,8 +265,8 @@ class TestDeactivatedImage(base.GlanceTestCase):
         try:
             resp = self.get(path)
             self.assertEqual(200, resp.status_code)
-            self.assertEqual(base.DATA, resp.content)
-            self.assertEqual(404, self.get(path, base.OTHER).status_code)
+            self.assertEqual(fixtures.DATA, resp.content)
+            self.assertEqual(404, self.get(path, fixtures.OTHER).status_code)
         finally:
             self.server.write_policy('')
             later += 2
@@ -272,11 +275,11 @@ class TestDeactivatedImage(base.GlanceTestCase):
         self.assertEqual(403, self.get(path).status_code)
 
 
-class TestListing(base.GlanceTestCase):
+class TestListing(fixtures.GlanceTestCase):
 
     @classmethod
-    def setUpClass(cls):
-        super(TestListing, cls).setUpClass()
+    def prepare(cls):
+        super(TestListing, cls).prepare()
         helper = cls('test_status_deactivated')
         cls.ids = sorted(helper.create_image(data=b'x', name='listing')
                          for _ in range(9))
@@ -284,7 +287,7 @@ class TestListing(base.GlanceTestCase):
         for image_id in cls.deactivated:
             helper.deactivate(image_id)
 
-    def pages(self, query, headers=base.OWNER):
+    def pages(self, query, headers=fixtures.OWNER):
         images, path = [], '/v2/images?' + query
         for _ in range(30):
             resp = self.get(path, headers)
@@ -335,7 +338,7 @@ class TestListing(base.GlanceTestCase):
 
     def test_other_projects_see_none_of_them(self):
         self.assertEqual([], self.ids_of(self.pages('status=deactivated',
-                                                    base.OTHER)))
+                                                    fixtures.OTHER)))
 
     def test_bad_filters_get_the_stores_400(self):
         resp = self.get('/v2/images?status=deactivated&limit=-1')
@@ -344,7 +347,7 @@ class TestListing(base.GlanceTestCase):
         self.assertEqual(400, resp.status_code)
 
 
-class TestLocations(base.GlanceTestCase):
+class TestLocations(fixtures.GlanceTestCase):
 
     SERVER_KWARGS = {'mode': 'filter', 'show_multiple_locations': True}
 
@@ -356,14 +359,15 @@ class TestLocations(base.GlanceTestCase):
         member_view = self.get('/v2/images/%s' % image_id).json()
         self.assertEqual([], member_view['locations'])
         self.assertNotIn('direct_url', member_view)
-        admin_view = self.get('/v2/images/%s' % image_id, base.ADMIN).json()
+        admin_view = self.get('/v2/images/%s' % image_id,
+                              fixtures.ADMIN).json()
         self.assertNotEqual([], admin_view['locations'])
         listed = [i for i in self.get('/v2/images').json()['images']
                   if i['id'] == image_id]
         self.assertEqual([], listed[0]['locations'])
 
 
-class TestNoAuthPipeline(base.GlanceTestCase):
+class TestNoAuthPipeline(fixtures.GlanceTestCase):
     """Glance's unauthenticated pipeline: the filter sees the host's context.
 
     Glance 33 itself refuses to create images in this pipeline (its

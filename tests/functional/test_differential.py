@@ -14,7 +14,7 @@
 
 """Differential test: the filter is never more permissive than native Glance.
 
-Two real Glance 33 stacks (``tests.functional.stacks.Pair``): ``ours``
+Two real Glance 33 stacks (``tests.functional.fixtures.Pair``): ``ours``
 (the filter, Glance's own deactivate disabled) and ``native`` (Glance's own
 deactivation), on SQLite and on PostgreSQL as Glance's database.  Both get
 the same scene, with the same client-chosen ids and the same random data
@@ -81,10 +81,9 @@ not shrink, so the run stays bounded).
 
 Bounds: ``GLANCE_DEACTIVATE_FUZZ`` unset (the default, CI) runs
 :data:`DEFAULT_CASES` (1,000) generated cases per database, ``extended``
-runs :data:`EXTENDED_CASES` (5,000); a number runs that many.  tox
-passes only ``OS_*`` (and ``HYPOTHESIS_*``, ``CI``) through, so under tox
-use ``OS_GLANCE_DEACTIVATE_FUZZ=extended`` (read as the same setting)
-unless the tox env passes ``GLANCE_DEACTIVATE_FUZZ``.  The runs are
+runs :data:`EXTENDED_CASES` (5,000); a number runs that many (tox passes
+the variable through; ``OS_GLANCE_DEACTIVATE_FUZZ`` is read as the same
+setting).  The runs are
 reproducible (``derandomize=True``, no example database).  The counts
 (cases by method, route and caller, statuses seen, more-restrictive
 answers and state divergences, restores) are in the ``differential``
@@ -104,11 +103,11 @@ import hypothesis
 from hypothesis import strategies as st
 from testtools import content
 
+from tests.functional import fixtures
 from tests.functional import rawhttp
-from tests.functional import stacks
 
-OURS = stacks.OURS
-NATIVE = stacks.NATIVE
+OURS = fixtures.OURS
+NATIVE = fixtures.NATIVE
 DEFAULT_CASES = 1000
 EXTENDED_CASES = 5000
 
@@ -124,26 +123,26 @@ def case_budget():
 
 
 CALLERS = collections.OrderedDict([
-    ('owner-member', stacks.OWNER),
-    ('owner-reader', stacks.OWNER_READER),
-    ('other-project', stacks.OTHER),
-    ('image-member', stacks.SHARED),
-    ('service', stacks.SERVICE),
+    ('owner-member', fixtures.OWNER),
+    ('owner-reader', fixtures.OWNER_READER),
+    ('other-project', fixtures.OTHER),
+    ('image-member', fixtures.SHARED),
+    ('service', fixtures.SERVICE),
 ])
 
 # name: how the image is made (on both stacks, with the same id).
 SCENE = collections.OrderedDict([
-    ('private', dict(creator=stacks.OWNER, visibility='private',
+    ('private', dict(creator=fixtures.OWNER, visibility='private',
                      members=(), data=True, deactivated=True)),
-    ('public', dict(creator=stacks.ADMIN, visibility='public',
+    ('public', dict(creator=fixtures.ADMIN, visibility='public',
                     members=(), data=True, deactivated=True)),
-    ('shared', dict(creator=stacks.OWNER, visibility='shared',
-                    members=(stacks.MEMBER_PROJECT,), data=True,
+    ('shared', dict(creator=fixtures.OWNER, visibility='shared',
+                    members=(fixtures.MEMBER_PROJECT,), data=True,
                     deactivated=True)),
-    ('active', dict(creator=stacks.OWNER, visibility='shared',
-                    members=(stacks.MEMBER_PROJECT,), data=True,
+    ('active', dict(creator=fixtures.OWNER, visibility='shared',
+                    members=(fixtures.MEMBER_PROJECT,), data=True,
                     deactivated=False)),
-    ('queued', dict(creator=stacks.OWNER, visibility='private',
+    ('queued', dict(creator=fixtures.OWNER, visibility='private',
                     members=(), data=False, deactivated=False)),
 ])
 DEACTIVATED = [name for name, spec in SCENE.items() if spec['deactivated']]
@@ -411,7 +410,7 @@ def spell(image_id, spelling):
     if spelling == 'upper':
         return image_id.upper()
     if spelling == 'mixed':
-        return stacks.mixed_case(image_id)
+        return rawhttp.mixed_case(image_id)
     return image_id
 
 
@@ -480,7 +479,7 @@ def render(case, ids):
     elif kind == 'create':
         victim, variant = args
         new_id = {'upper': ids[victim].upper(),
-                  'mixed': stacks.mixed_case(ids[victim]),
+                  'mixed': rawhttp.mixed_case(ids[victim]),
                   'same': ids[victim]}.get(variant) or str(uuid.uuid4())
         body = json.dumps({'id': new_id, 'name': 'gd-diff',
                            'disk_format': 'raw',
@@ -491,11 +490,11 @@ def render(case, ids):
 
 
 def _failed(resp):
-    return resp.status == stacks.NO_ANSWER or resp.status >= 500
+    return resp.status == rawhttp.NO_ANSWER or resp.status >= 500
 
 
 class _Differential(object):
-    """The test; mixed into stacks.PairTestCase with a BACKEND."""
+    """The test; mixed into fixtures.PairTestCase with a BACKEND."""
 
     PREFIX = 'gd-diff-'
 
@@ -504,7 +503,7 @@ class _Differential(object):
         self.counts = collections.defaultdict(collections.Counter)
         self.problems = []
         self.problem_keys = set()
-        self.prints = stacks.Prints()
+        self.prints = rawhttp.Prints()
         self.ids = {}
         self.seen = set()
 
@@ -526,7 +525,7 @@ class _Differential(object):
         deadline = time.monotonic() + 15
         while True:
             states = {}
-            for stack in stacks.STACKS:
+            for stack in fixtures.STACKS:
                 listed = {image_id: snap(image) for image_id, image in
                           self.pair.listing(stack).items()}
                 for image_id in self.ids.values():
@@ -555,10 +554,11 @@ class _Differential(object):
 
     def run_case(self, case):
         request = render(case, self.ids)
-        answers = {stack: stacks.send(self.pair.url(stack), request.method,
-                                      request.target, request.headers,
-                                      request.body, request.framing)
-                   for stack in stacks.STACKS}
+        answers = {
+            stack: rawhttp.send_framed(
+                self.pair.url(stack), request.method, request.target,
+                request.headers, request.body, request.framing)
+            for stack in fixtures.STACKS}
         counts = self.counts
         counts['totals']['cases'] += 1
         counts['method'][request.method] += 1
@@ -599,8 +599,8 @@ class _Differential(object):
         if b'file://<DIR>' in ours_body and b'file://<DIR>' not in (
                 native_body):
             self.problem('(c) store path', request, said)
-        ours_docs, ours_list = stacks.image_docs(ours.body)
-        native_docs, native_list = stacks.image_docs(native.body)
+        ours_docs, ours_list = rawhttp.image_docs(ours.body)
+        native_docs, native_list = rawhttp.image_docs(native.body)
         for image_id, doc in ours_docs.items():
             native_doc = native_docs.get(image_id) or {}
             for key in ('locations', 'direct_url', 'stores'):
@@ -635,10 +635,10 @@ class _Differential(object):
         """Check the state after a case; True when it must be restored."""
         ours_before = before[OURS]
         known = set(self.ids.values())
-        new = {stack: set(after[stack]) - known for stack in stacks.STACKS}
+        new = {stack: set(after[stack]) - known for stack in fixtures.STACKS}
         # Images created without an id match on neither side: count them.
         unmatched = {stack: new[stack] - (new[OURS] & new[NATIVE])
-                     for stack in stacks.STACKS}
+                     for stack in fixtures.STACKS}
         if len(unmatched[OURS]) > len(unmatched[NATIVE]):
             self.problem('(d) ours created images native did not', request,
                          'ours %s, native %s' % (sorted(unmatched[OURS]),
@@ -679,14 +679,14 @@ class _Differential(object):
         """Put the scene back on both stacks; check it is back."""
         for _round in range(rounds):
             known = set(self.ids.values())
-            for stack in stacks.STACKS:
+            for stack in fixtures.STACKS:
                 for image_id in set(after[stack]) - known:
                     self.pair.delete(stack, image_id)
             for name in SCENE:
                 image_id = self.ids[name]
                 want = baseline(name)
                 got = {stack: after[stack].get(image_id)
-                       for stack in stacks.STACKS}
+                       for stack in fixtures.STACKS}
                 if all(state == want for state in got.values()):
                     continue
                 flips = all(state is not None and state[1:] == want[1:] and
@@ -699,7 +699,7 @@ class _Differential(object):
                                 'deactivate' if want[0] == 'deactivated'
                                 else 'reactivate'))
                     continue
-                for stack in stacks.STACKS:
+                for stack in fixtures.STACKS:
                     self.pair.delete(stack, image_id)
                 self.make(name)
             after = self.snapshots()
@@ -715,7 +715,7 @@ class _Differential(object):
     def scene_differences(self, states):
         wrong = []
         known = set(self.ids.values())
-        for stack in stacks.STACKS:
+        for stack in fixtures.STACKS:
             extra = set(states[stack]) - known
             if extra:
                 wrong.append('%s: extra images %s' % (stack, sorted(extra)))
@@ -729,7 +729,7 @@ class _Differential(object):
 
     def versions(self):
         versions = None
-        for stack in stacks.STACKS:
+        for stack in fixtures.STACKS:
             resp = self.pair.call(stack, 'GET', '/versions', {},
                                   expect=(200, 300))
             found = sorted(v['id'] for v in resp.json()['versions'])
@@ -781,13 +781,13 @@ class _Differential(object):
                                  '\n'.join(self.problems[:15])))
 
 
-class SQLiteDifferentialTest(_Differential, stacks.PairTestCase):
+class SQLiteDifferentialTest(_Differential, fixtures.PairTestCase):
     """Glance (and the filter's state) on SQLite."""
 
-    BACKEND = stacks.SQLITE
+    BACKEND = fixtures.SQLITE
 
 
-class PostgreSQLDifferentialTest(_Differential, stacks.PairTestCase):
+class PostgreSQLDifferentialTest(_Differential, fixtures.PairTestCase):
     """Glance's database (and the filter's state) on PostgreSQL."""
 
-    BACKEND = stacks.POSTGRESQL
+    BACKEND = fixtures.POSTGRESQL

@@ -33,16 +33,15 @@ counting its calls (``tests/unit/test_security.py``), and ``tox -e bench
 import statistics
 import uuid
 
-import testtools
 from testtools import content
 
-from tests.functional import base
+from tests.functional import fixtures
 from tests.functional import rawhttp
 
-OWNER = base.OWNER
-OTHER = base.OTHER
-JSON = {'Content-Type': 'application/json'}
-OCTETS = {'Content-Type': 'application/octet-stream'}
+OWNER = fixtures.OWNER
+OTHER = fixtures.OTHER
+JSON = fixtures.JSON
+OCTETS = fixtures.OCTETS
 TRIES = 20
 
 # name -> (method, path template, extra headers, body)
@@ -68,30 +67,23 @@ ROUTES = {
 }
 
 
-class ExistenceTest(testtools.TestCase):
+class ExistenceTest(fixtures.ServersTestCase):
     """One filter-mode Glance for the class."""
 
-    @classmethod
-    def setUpClass(cls):
-        super(ExistenceTest, cls).setUpClass()
-        cls.dir = rawhttp.ServerDir('gd-existence-')
-        cls.server = cls.dir.server('filter')
-        try:
-            cls.server.start()
-        except Exception:
-            cls.dir.remove()
-            raise
-        url = cls.server.url
-        data = rawhttp.random_data(4096)
-        cls.deactivated = rawhttp.new_image(url, OWNER, data)
-        rawhttp.deactivate(url, cls.deactivated, base.ADMIN)
-        cls.active = rawhttp.new_image(url, OWNER, data)
+    PREFIX = 'gd-existence-'
 
     @classmethod
-    def tearDownClass(cls):
-        cls.server.stop(remove=False)
-        cls.dir.remove()
-        super(ExistenceTest, cls).tearDownClass()
+    def make_servers(cls, directory):
+        return {'glance': directory.server('filter')}
+
+    @classmethod
+    def prepare(cls):
+        cls.server = cls.servers['glance']
+        url = cls.server.url
+        data = rawhttp.random_data(4096)
+        cls.deactivated = fixtures.create_image(url, OWNER, data)
+        fixtures.deactivate(url, cls.deactivated, fixtures.ADMIN)
+        cls.active = fixtures.create_image(url, OWNER, data)
 
     def send(self, route, image_id):
         method, path, headers, body = ROUTES[route]

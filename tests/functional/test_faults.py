@@ -27,7 +27,7 @@ store, on that database server:
 * ``open``: the same wrong address with ``fail_open = true``.
 
 The nodes use the documented multi-node options
-(``test_multinode.NODE_STATE_OPTS``: ``query_timeout``,
+(``fixtures.NODE_STATE_OPTS``: ``query_timeout``,
 ``max_retries = 0``, connect and, for PyMySQL, read/write timeouts).
 ``ProcessRestartTest`` stops a node and starts a new process on the same
 files and databases.
@@ -50,9 +50,8 @@ import testtools
 
 from glance_deactivate import middleware
 from glance_deactivate import store as state_store
-from tests.functional import base
 from tests.functional import devserver
-from tests.functional import test_multinode as multinode
+from tests.functional import fixtures
 
 PG = 'postgresql'
 REQUEST_TIMEOUT = 60
@@ -95,7 +94,7 @@ class TcpRelay(object):
             return
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((multinode.HOST, self.port or 0))
+        listener.bind((fixtures.HOST, self.port or 0))
         self.port = listener.getsockname()[1]
         listener.listen(64)
         listener.settimeout(0.1)
@@ -183,20 +182,20 @@ def assert_unavailable(test, resp, what):
     """A clear 503 that carries no image data."""
     test.assertEqual(503, resp.status_code, '%s: %s' % (what, resp.text))
     test.assertIn(middleware.MSG_UNAVAILABLE, resp.text, what)
-    test.assertNotIn(base.DATA[:64], resp.content, what)
+    test.assertNotIn(fixtures.DATA[:64], resp.content, what)
 
 
 class _FaultsTestCase(testtools.TestCase):
 
-    def call(self, method, node, path, headers=base.OWNER, **kwargs):
+    def call(self, method, node, path, headers=fixtures.OWNER, **kwargs):
         return self.client.request(method, node.url + path, headers,
                                    **kwargs)
 
-    def download(self, node, image_id, headers=base.OWNER):
+    def download(self, node, image_id, headers=fixtures.OWNER):
         return self.call('GET', node, '/v2/images/%s/file' % image_id,
                          headers)
 
-    def action(self, node, image_id, name, headers=base.OWNER):
+    def action(self, node, image_id, name, headers=fixtures.OWNER):
         return self.call('POST', node,
                          '/v2/images/%s/actions/%s' % (image_id, name),
                          headers)
@@ -210,7 +209,7 @@ class _FaultsTestCase(testtools.TestCase):
         """``expected`` ('active'/'deactivated') from every worker, likely."""
         for _ in range(repeat):
             resp = self.download(node, image_id)
-            self.assertEqual(expected, multinode.download_state(resp),
+            self.assertEqual(expected, fixtures.download_state(resp),
                              '%d %s' % (resp.status_code, resp.text[:200]))
 
 
@@ -222,7 +221,7 @@ class _StateDatabaseFaults(object):
     @classmethod
     def setUpClass(cls):
         super(_StateDatabaseFaults, cls).setUpClass()
-        multinode.require_database(cls.BACKEND)
+        fixtures.require_database(cls.BACKEND)
         cls._stack = contextlib.ExitStack()
         try:
             cls._start_nodes(cls._stack)
@@ -233,23 +232,21 @@ class _StateDatabaseFaults(object):
     @classmethod
     def _start_nodes(cls, stack):
         backend = cls.BACKEND
-        glance_db = multinode.TemporaryDatabase(backend, 'glance_ft')
+        glance_db = fixtures.TemporaryDatabase(backend, 'glance_ft')
         glance_db.setUp()
         stack.callback(glance_db.cleanUp)
-        state_db = multinode.TemporaryDatabase(backend, 'gd_state_ft')
+        state_db = fixtures.TemporaryDatabase(backend, 'gd_state_ft')
         state_db.setUp()
         stack.callback(state_db.cleanUp)
         cls.state_db = state_db.url
-        cls.relay = TcpRelay((multinode.HOST, multinode.PORTS[backend]))
+        cls.relay = TcpRelay((fixtures.HOST, fixtures.PORTS[backend]))
         cls.relay.start()
         stack.callback(cls.relay.stop)
-        relayed = multinode.URLS[backend].format(
-            user=multinode.CITEST, name=state_db.name,
-            host='%s:%d' % (multinode.HOST, cls.relay.port))
+        relayed = fixtures.database_url(backend, state_db.name,
+                                        port=cls.relay.port)
         # Nothing listens on port 1.
-        wrong = multinode.URLS[backend].format(
-            user=multinode.CITEST, name='x', host=multinode.HOST + ':1')
-        options = multinode.NODE_STATE_OPTS[backend]
+        wrong = fixtures.database_url(backend, 'x', port=1)
+        options = fixtures.NODE_STATE_OPTS[backend]
 
         def node(**kwargs):
             server = devserver.GlanceServer(
@@ -267,7 +264,7 @@ class _StateDatabaseFaults(object):
         cls.wrong = node(extra_state_opts=options, **shared)
         cls.open = node(extra_state_opts=options + 'fail_open = true\n',
                         **shared)
-        cls.client = multinode.Client()
+        cls.client = fixtures.Client()
         stack.callback(cls.client.close)
         cls.store = state_store.DeactivationStore.from_url(
             cls.state_db, max_retries=0)
@@ -280,12 +277,8 @@ class _StateDatabaseFaults(object):
 
     def setUp(self):
         super(_StateDatabaseFaults, self).setUp()
-        for name in ('closed', 'wrong', 'open'):
-            server = getattr(self, name)
-            self.addOnException(
-                lambda exc_info, name=name, server=server: self.addDetail(
-                    '%s node log' % name, testtools.content.text_content(
-                        server.log_tail(60))))
+        fixtures.attach_logs(self, {'%s node' % name: getattr(self, name)
+                                    for name in ('closed', 'wrong', 'open')})
         # Whatever a test does, the database is back for the next one.
         self.addCleanup(self.relay.start)
         self.active = self.create_image()
@@ -294,7 +287,8 @@ class _StateDatabaseFaults(object):
         self.assertEqual(204, resp.status_code, resp.text)
 
     def create_image(self):
-        return multinode.create_image(self, self.client, self.closed)
+        return fixtures.create_image(self.closed.url, visibility='shared',
+                                     client=self.client, prefix='mn')
 
     def checked_requests(self):
         """Requests that need the state database, each with a name."""
@@ -317,8 +311,8 @@ class _StateDatabaseFaults(object):
         for _ in range(repeat):
             for check in self.checked_requests():
                 name, method, path = check[:3]
-                headers = dict(base.OWNER, **(check[3] if len(check) > 3
-                                              else {}))
+                extra = check[3] if len(check) > 3 else {}
+                headers = dict(fixtures.OWNER, **extra)
                 started = time.monotonic()
                 resp = self.call(method, node, path, headers)
                 assert_unavailable(self, resp, name)
@@ -401,7 +395,7 @@ class _StateDatabaseFaults(object):
             resp = self.client.request(
                 'GET', '%s/v2/images/%s/file' % (self.closed.url,
                                                  self.deactivated),
-                base.OWNER, timeout=SILENT_DB_BOUND)
+                fixtures.OWNER, timeout=SILENT_DB_BOUND)
         except requests.exceptions.Timeout:
             self.fail('no answer within %d s while the state database is '
                       'silent: the request hangs' % SILENT_DB_BOUND)
@@ -512,7 +506,7 @@ class _StateDatabaseFaults(object):
                     start = time.monotonic()
                     try:
                         resp = http.request(method, self.closed.url + path,
-                                            headers=base.OWNER,
+                                            headers=fixtures.OWNER,
                                             timeout=REQUEST_TIMEOUT)
                     except requests.RequestException as e:
                         # No answer at all: logged as status 0, a failure.
@@ -534,10 +528,10 @@ def _meaning(resp, op):
     """
     if resp.status_code == 503:
         clear = (middleware.MSG_UNAVAILABLE in resp.text
-                 and base.DATA[:64] not in resp.content)
+                 and fixtures.DATA[:64] not in resp.content)
         return 'unavailable' if clear else None
     if op == 'download':
-        return multinode.download_state(resp)
+        return fixtures.download_state(resp)
     return 'done' if resp.status_code == 204 else None
 
 
@@ -599,37 +593,36 @@ class ProcessRestartTest(_FaultsTestCase):
 
     def setUp(self):
         super(ProcessRestartTest, self).setUp()
-        self.client = multinode.Client()
+        self.client = fixtures.Client()
         self.addCleanup(self.client.close)
 
     def _restart_keeps_the_state(self, state_db=None):
-        first = devserver.GlanceServer(mode='filter', workers=2,
-                                       state_db=state_db)
-        self.addCleanup(first.stop)  # runs last: removes the workdir
-        first.start()
-        image_id = multinode.create_image(self, self.client, first)
+        first = fixtures.use_server(self, devserver.GlanceServer(
+            mode='filter', workers=2, state_db=state_db), 'first')
+        # (Its clean-up runs last: it removes the workdir.)
+        image_id = fixtures.create_image(first.url, visibility='shared',
+                                         client=self.client, prefix='mn')
         resp = self.action(first, image_id, 'deactivate')
         self.assertEqual(204, resp.status_code, resp.text)
         first.stop(remove=False)
 
-        second = devserver.GlanceServer(
+        # db sync again: a no-op.
+        second = fixtures.use_server(self, devserver.GlanceServer(
             mode='filter', workers=2, workdir=first.workdir,
-            state_db=first.state_db, port=first.port)
-        self.addCleanup(second.stop)
-        second.start()  # db sync again: a no-op
+            state_db=first.state_db, port=first.port), 'second')
         self.assert_download(second, image_id, 'deactivated')
         self.assertEqual('deactivated', self.show(second, image_id))
-        resp = self.download(second, image_id, base.ADMIN)
+        resp = self.download(second, image_id, fixtures.ADMIN)
         self.assertEqual(200, resp.status_code)
-        self.assertEqual(base.DATA, resp.content)
+        self.assertEqual(fixtures.DATA, resp.content)
         resp = self.action(second, image_id, 'reactivate')
         self.assertEqual(204, resp.status_code, resp.text)
         self.assert_download(second, image_id, 'active')
 
     def test_restart_keeps_the_state_in_postgresql(self):
-        multinode.require_database(PG)
+        fixtures.require_database(PG)
         state_db = self.useFixture(
-            multinode.TemporaryDatabase(PG, 'gd_state_rs'))
+            fixtures.TemporaryDatabase(PG, 'gd_state_rs'))
         self._restart_keeps_the_state(state_db.url)
 
     def test_restart_keeps_the_state_in_sqlite(self):

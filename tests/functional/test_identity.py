@@ -47,7 +47,7 @@ import testtools
 from testtools import content
 
 from glance_deactivate import store as state_store
-from tests.functional import base
+from tests.functional import fixtures
 from tests.functional import rawhttp
 
 LAUNCHER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -93,7 +93,7 @@ class KeystoneIdentityTest(testtools.TestCase):
     @classmethod
     def setUpClass(cls):
         super(KeystoneIdentityTest, cls).setUpClass()
-        cls.dir = rawhttp.ServerDir('gd-identity-')
+        cls.dir = fixtures.ServerDir('gd-identity-')
         cls.server = cls.dir.server('filter', keystone=True,
                                     keystone_conf=KEYSTONE_CONF)
         cls.tokens = {
@@ -169,14 +169,13 @@ class KeystoneIdentityTest(testtools.TestCase):
     def setUp(self):
         super(KeystoneIdentityTest, self).setUp()
         self.addOnException(self._attach_log)
+        fixtures.attach_logs(self, {'glance': self.server}, 40)
 
     def _attach_log(self, exc_info):
         self.log.flush()
         with open(self.log.name, errors='replace') as log:
             tail = ''.join(log.readlines()[-40:])
         self.addDetail('launcher-log', content.text_content(tail))
-        self.addDetail('glance-log', content.text_content(
-            self.server.log_tail(40)))
 
     # -- helpers ----------------------------------------------------------
 
@@ -192,10 +191,10 @@ class KeystoneIdentityTest(testtools.TestCase):
     def image(self, owner='owner', visibility='private', deactivated=True):
         """(id, data) of a new image, deactivated by the admin token."""
         data = rawhttp.random_data(8 * 1024)
-        image_id = rawhttp.new_image(self.url, self.auth(owner), data,
-                                     visibility)
+        image_id = fixtures.create_image(self.url, self.auth(owner), data,
+                                         visibility)
         if deactivated:
-            rawhttp.deactivate(self.url, image_id, self.auth('admin'))
+            fixtures.deactivate(self.url, image_id, self.auth('admin'))
         return image_id, data
 
     def status(self, image_id):
@@ -231,7 +230,7 @@ class KeystoneIdentityTest(testtools.TestCase):
             self.assertNoData(resp, data)
         resp = self.send('GET', '/v2/images/%s/file' % image_id,
                          self.auth('owner'))
-        self.assertIn(base.MSG_DOWNLOAD, rawhttp.message(resp.body))
+        self.assertIn(fixtures.MSG_DOWNLOAD, rawhttp.message(resp.body))
 
     def test_owner_member_token_deactivates_and_reactivates(self):
         image_id, _data = self.image(deactivated=False)

@@ -30,7 +30,7 @@ user (``tools/setup-test-databases.sh``) and dropped afterwards.
   each image.
 
 Without the database servers the tests skip, except under CI
-(``CI=true``), where they fail.  ``NODE_STATE_OPTS`` holds the
+(``CI=true``), where they fail.  ``fixtures.NODE_STATE_OPTS`` holds the
 ``[image_deactivation]`` configuration shown in ``doc/source/multinode.rst``
 for each database; a test keeps the two identical.
 """
@@ -41,203 +41,18 @@ import os
 import random
 import threading
 import time
-import unittest
-import uuid
 
-import fixtures
-import requests
 import testtools
 from testtools import content
 
 from glance_deactivate import store as state_store
-from tests.functional import base
 from tests.functional import devserver
-
-HOST = '127.0.0.1'
-CITEST = 'openstack_citest'
-PORTS = {'postgresql': 5432, 'mysql': 3306}
-URLS = {
-    'postgresql': 'postgresql+psycopg2://{user}:{user}@{host}/{name}',
-    'mysql': 'mysql+pymysql://{user}:{user}@{host}/{name}?charset=utf8mb4',
-}
-
-# The [image_deactivation] options of every node after ``connection``, per
-# database; shown verbatim in doc/source/multinode.rst.  query_timeout bounds
-# a request's wait on a database that stops answering; PyMySQL's read and
-# write timeouts also free the connection (libpq has no such option).
-_COMMON_STATE_OPTS = """\
-fail_open = false
-query_timeout = 10
-max_retries = 0
-max_pool_size = 5
-max_overflow = 10
-pool_timeout = 10
-"""
-NODE_STATE_OPTS = {
-    'postgresql': _COMMON_STATE_OPTS + """\
-connection_parameters = connect_timeout=5
-""",
-    'mysql': _COMMON_STATE_OPTS + """\
-connection_parameters = connect_timeout=5&read_timeout=10&write_timeout=10
-""",
-}
+from tests.functional import fixtures
 
 DOC = os.path.join(os.path.dirname(__file__), '..', '..', 'doc', 'source',
                    'multinode.rst')
 
-MEMBER = devserver.identity_headers('shared-project')
-REQUEST_TIMEOUT = 60
-
-
-# -- real databases -----------------------------------------------------------
-
-def connect_as_citest(backend):
-    """A DB-API connection to the server (autocommit), as openstack_citest.
-
-    :raises Exception: the driver's own error if the server is unreachable
-        or the user missing.
-    """
-    if backend == 'postgresql':
-        import psycopg2
-        conn = psycopg2.connect(host=HOST, port=PORTS[backend], user=CITEST,
-                                password=CITEST, dbname='postgres',
-                                connect_timeout=5)
-        conn.autocommit = True
-        return conn
-    import pymysql
-    return pymysql.connect(host=HOST, port=PORTS[backend], user=CITEST,
-                           password=CITEST, connect_timeout=5,
-                           autocommit=True)
-
-
-def database_unavailable(backend):
-    """Why ``backend`` cannot be used here, or None if it can."""
-    try:
-        connect_as_citest(backend).close()
-    except Exception as e:
-        detail = str(e).strip().splitlines()[0] if str(e).strip() else ''
-        return ('%s is not usable as %s@%s:%d (%s: %s); prepare it with '
-                'tools/setup-test-databases.sh' % (
-                    backend, CITEST, HOST, PORTS[backend], type(e).__name__,
-                    detail))
-    return None
-
-
-def require_database(backend):
-    """Raise SkipTest if ``backend`` is unusable here; an error under CI."""
-    reason = database_unavailable(backend)
-    if reason is None:
-        return
-    if os.environ.get('CI') == 'true':
-        raise RuntimeError('CI=true, so this is not skipped: ' + reason)
-    raise unittest.SkipTest(reason)
-
-
-class TemporaryDatabase(fixtures.Fixture):
-    """An empty database on a real server, dropped on clean-up.
-
-    ``url`` is its SQLAlchemy URL.  Stop whatever uses it first (fixtures
-    and clean-ups run last-in, first-out, so use this one first).
-    """
-
-    def __init__(self, backend, prefix):
-        super(TemporaryDatabase, self).__init__()
-        self.backend = backend
-        self.prefix = prefix
-
-    def _setUp(self):
-        self.name = '%s_%s' % (self.prefix, uuid.uuid4().hex[:10])
-        conn = connect_as_citest(self.backend)
-        try:
-            with conn.cursor() as cursor:
-                if self.backend == 'postgresql':
-                    cursor.execute('CREATE DATABASE %s' % self.name)
-                else:
-                    cursor.execute('CREATE DATABASE %s CHARACTER SET utf8mb4'
-                                   % self.name)
-        finally:
-            conn.close()
-        self.addCleanup(self._drop)
-        self.url = URLS[self.backend].format(user=CITEST, host=HOST,
-                                             name=self.name)
-
-    def _drop(self):
-        conn = connect_as_citest(self.backend)
-        try:
-            with conn.cursor() as cursor:
-                if self.backend == 'postgresql':
-                    # Also ends connections a killed process may have left.
-                    cursor.execute('DROP DATABASE IF EXISTS %s WITH (FORCE)'
-                                   % self.name)
-                else:
-                    cursor.execute('DROP DATABASE IF EXISTS %s' % self.name)
-        finally:
-            conn.close()
-
-
-def start_server(test, server, name):
-    """Start ``server``; stop it at clean-up; attach its log on failure."""
-    test.addOnException(lambda exc_info: test.addDetail(
-        '%s log' % name, content.text_content(server.log_tail(80))))
-    test.addCleanup(server.stop)
-    return server.start()
-
-
-# -- HTTP ---------------------------------------------------------------------
-
-class Client(object):
-    """requests with one session per thread (a Session is not thread-safe)."""
-
-    def __init__(self):
-        self._local = threading.local()
-        self._sessions = []
-        self._lock = threading.Lock()
-
-    def _session(self):
-        session = getattr(self._local, 'session', None)
-        if session is None:
-            session = self._local.session = requests.Session()
-            with self._lock:
-                self._sessions.append(session)
-        return session
-
-    def request(self, method, url, headers, **kwargs):
-        kwargs.setdefault('timeout', REQUEST_TIMEOUT)
-        return self._session().request(method, url, headers=headers,
-                                       **kwargs)
-
-    def close(self):
-        with self._lock:
-            for session in self._sessions:
-                session.close()
-
-
-def create_image(test, client, node, headers=base.OWNER, data=base.DATA):
-    resp = client.request('POST', node.url + '/v2/images', headers, json={
-        'name': 'mn-%s' % uuid.uuid4().hex[:8], 'disk_format': 'raw',
-        'container_format': 'bare', 'visibility': 'shared'})
-    test.assertEqual(201, resp.status_code, resp.text)
-    image_id = resp.json()['id']
-    resp = client.request(
-        'PUT', '%s/v2/images/%s/file' % (node.url, image_id),
-        dict(headers, **{'Content-Type': 'application/octet-stream'}),
-        data=data)
-    test.assertEqual(204, resp.status_code, resp.text)
-    return image_id
-
-
-def download_state(resp):
-    """'active' or 'deactivated' for a well-formed download answer, else None.
-
-    200 must carry exactly the image's bytes; 403 Glance's message and none
-    of them.
-    """
-    if resp.status_code == 200 and resp.content == base.DATA:
-        return 'active'
-    if (resp.status_code == 403 and base.MSG_DOWNLOAD in resp.text
-            and base.DATA[:64] not in resp.content):
-        return 'deactivated'
-    return None
+MEMBER = fixtures.SHARED
 
 
 # -- the tests ----------------------------------------------------------------
@@ -256,38 +71,39 @@ class _MultiNodeTest(object):
 
     def setUp(self):
         super(_MultiNodeTest, self).setUp()
-        require_database(self.BACKEND)
+        fixtures.require_database(self.BACKEND)
         glance_db = self.useFixture(
-            TemporaryDatabase(self.BACKEND, 'glance_mn')).url
+            fixtures.TemporaryDatabase(self.BACKEND, 'glance_mn')).url
         self.state_db = self.useFixture(
-            TemporaryDatabase(self.BACKEND, 'gd_state_mn')).url
+            fixtures.TemporaryDatabase(self.BACKEND, 'gd_state_mn')).url
         options = dict(mode='filter', workers=2, glance_db=glance_db,
                        state_db=self.state_db,
-                       extra_state_opts=NODE_STATE_OPTS[self.BACKEND])
+                       extra_state_opts=fixtures.NODE_STATE_OPTS[
+                           self.BACKEND])
         # Node A syncs both schemas (glance-manage db_sync and
         # glance-deactivate-manage db sync); node B shares everything.
-        self.node_a = start_server(self, devserver.GlanceServer(**options),
-                                   'node A')
-        self.node_b = start_server(self, devserver.GlanceServer(
+        self.node_a = fixtures.use_server(
+            self, devserver.GlanceServer(**options), 'node A')
+        self.node_b = fixtures.use_server(self, devserver.GlanceServer(
             images_dir=self.node_a.images_dir, sync_db=False, **options),
             'node B')
         self.nodes = {'A': self.node_a, 'B': self.node_b}
         self.store = state_store.DeactivationStore.from_url(
             self.state_db, max_retries=0)
         self.addCleanup(self.store.dispose)
-        self.client = Client()
+        self.client = fixtures.Client()
         self.addCleanup(self.client.close)
 
-    def call(self, method, node, path, headers=base.OWNER, **kwargs):
+    def call(self, method, node, path, headers=fixtures.OWNER, **kwargs):
         return self.client.request(method, node.url + path, headers,
                                    **kwargs)
 
-    def action(self, node, image_id, name, headers=base.OWNER):
+    def action(self, node, image_id, name, headers=fixtures.OWNER):
         return self.call('POST', node,
                          '/v2/images/%s/actions/%s' % (image_id, name),
                          headers)
 
-    def download(self, node, image_id, headers=base.OWNER):
+    def download(self, node, image_id, headers=fixtures.OWNER):
         return self.call('GET', node, '/v2/images/%s/file' % image_id,
                          headers)
 
@@ -295,10 +111,10 @@ class _MultiNodeTest(object):
         """Both nodes (each worker, likely) and the state DB say so."""
         for name, node in sorted(self.nodes.items()):
             for _ in range(repeat):
-                for headers in (base.OWNER, MEMBER):
+                for headers in (fixtures.OWNER, MEMBER):
                     resp = self.download(node, image_id, headers)
                     self.assertEqual(
-                        expected, download_state(resp),
+                        expected, fixtures.download_state(resp),
                         'download of %s through node %s: %d %s' % (
                             image_id, name, resp.status_code,
                             resp.text[:200]))
@@ -311,19 +127,18 @@ class _MultiNodeTest(object):
                          'active' if record is None else 'deactivated',
                          'state database, image %s' % image_id)
 
+    def create_image(self):
+        return fixtures.create_image(self.node_a.url, visibility='shared',
+                                     client=self.client, prefix='mn')
+
     def share(self, image_id):
-        resp = self.call('POST', self.node_a, '/v2/images/%s/members'
-                         % image_id, json={'member': 'shared-project'})
-        self.assertEqual(200, resp.status_code, resp.text)
-        resp = self.call('PUT', self.node_b, '/v2/images/%s/members/%s'
-                         % (image_id, 'shared-project'), MEMBER,
-                         json={'status': 'accepted'})
-        self.assertEqual(200, resp.status_code, resp.text)
+        fixtures.share(self.node_a.url, image_id, fixtures.MEMBER_PROJECT,
+                       client=self.client, member_url=self.node_b.url)
 
     # -- the very next request ------------------------------------------------
 
     def test_next_request_on_the_other_node_sees_the_change(self):
-        image_id = create_image(self, self.client, self.node_a)
+        image_id = self.create_image()
         self.share(image_id)
         # Every worker of both nodes has served the image as active: a
         # per-process cache of the state would now be stale.
@@ -335,7 +150,7 @@ class _MultiNodeTest(object):
             # The very next request, on the other node.
             resp = self.download(self.node_b, image_id, MEMBER)
             self.assertEqual(403, resp.status_code, resp.text)
-            self.assertEqual('deactivated', download_state(resp))
+            self.assertEqual('deactivated', fixtures.download_state(resp))
             self.assert_state_everywhere(image_id, 'deactivated')
             self.assert_upper_case_id(upper, 'deactivated')
 
@@ -343,7 +158,7 @@ class _MultiNodeTest(object):
             self.assertEqual(204, resp.status_code, resp.text)
             resp = self.download(self.node_a, image_id, MEMBER)
             self.assertEqual(200, resp.status_code, resp.text)
-            self.assertEqual('active', download_state(resp))
+            self.assertEqual('active', fixtures.download_state(resp))
             self.assert_state_everywhere(image_id, 'active')
             self.assert_upper_case_id(upper, 'active')
 
@@ -357,7 +172,8 @@ class _MultiNodeTest(object):
         for node in (self.node_a, self.node_b):
             resp = self.download(node, upper)
             if self.UPPER_CASE_IDS_FOUND:
-                self.assertEqual(expected, download_state(resp), resp.text)
+                self.assertEqual(expected, fixtures.download_state(resp),
+                                 resp.text)
                 resp = self.call('GET', node, '/v2/images/%s' % upper)
                 self.assertEqual(expected, resp.json()['status'])
             else:
@@ -366,7 +182,7 @@ class _MultiNodeTest(object):
     # -- concurrent mixed requests --------------------------------------------
 
     def test_concurrent_mixed_requests_agree_with_the_last_action(self):
-        images = [create_image(self, self.client, self.node_a)
+        images = [self.create_image()
                   for _ in range(self.IMAGES)]
         for image_id in images:
             self.share(image_id)
@@ -419,7 +235,7 @@ class _MultiNodeTest(object):
         ops = ['deactivate'] * 15 + ['reactivate'] * 15 + ['show'] * 25 + [
             'list'] * 10 + ['download'] * 35
         plan = [(rng.choice(ops), rng.choice('AB'), rng.choice(images),
-                 rng.choice((base.OWNER, base.ADMIN)))
+                 rng.choice((fixtures.OWNER, fixtures.ADMIN)))
                 for _ in range(self.REQUESTS)]
         locks = {image_id: threading.Lock() for image_id in images}
         actions = {image_id: [] for image_id in images}
@@ -441,7 +257,7 @@ class _MultiNodeTest(object):
             image = image_id
             if op == 'download':
                 resp = self.download(node, image_id)
-                states = download_state(resp)
+                states = fixtures.download_state(resp)
                 states = None if states is None else {image_id: states}
             elif op == 'show':
                 resp = self.call('GET', node, '/v2/images/%s' % image_id)
@@ -501,7 +317,7 @@ class DocumentationTest(testtools.TestCase):
     def test_documented_configuration_is_the_tested_one(self):
         with open(DOC) as doc:
             text = doc.read()
-        for backend, options in sorted(NODE_STATE_OPTS.items()):
+        for backend, options in sorted(fixtures.NODE_STATE_OPTS.items()):
             indented = ''.join('    ' + line + '\n'
                                for line in options.splitlines())
             if indented not in text:

@@ -37,15 +37,14 @@ import json
 import uuid
 
 import requests
-import testtools
 from testtools import content
 
 from tests.functional import devserver
+from tests.functional import fixtures
 from tests.functional import rawhttp
 
-ADMIN = devserver.identity_headers('admin-project',
-                                   roles=('admin', 'member', 'reader'))
-OWNER = devserver.identity_headers('owner-project')
+ADMIN = fixtures.ADMIN
+OWNER = fixtures.OWNER
 OBSERVER = devserver.identity_headers('owner-project', roles=('observer',),
                                       user_id='observer-user')
 SERVICE = devserver.identity_headers('service-project', roles=('service',),
@@ -54,38 +53,23 @@ SERVICE_OWNER = devserver.identity_headers(
     'owner-project', roles=('service', 'member', 'reader'), user_id='cinder')
 SERVICE_ONLY_OWNER = devserver.identity_headers(
     'owner-project', roles=('service',), user_id='glance-service')
-OURS = 'ours'
-NATIVE = 'native'
+OURS = fixtures.OURS
+NATIVE = fixtures.NATIVE
 
 
-class ParityTest(testtools.TestCase):
+class ParityTest(fixtures.ServersTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        super(ParityTest, cls).setUpClass()
-        cls.dir = rawhttp.ServerDir('gd-parity-')
-        cls.servers = {OURS: cls.dir.server('filter'),
-                       NATIVE: cls.dir.server('native')}
-        try:
-            rawhttp.start_all(list(cls.servers.values()))
-        except Exception:
-            cls.dir.remove()
-            raise
+    PREFIX = 'gd-parity-'
+    LOG_LINES = 30
 
     @classmethod
-    def tearDownClass(cls):
-        rawhttp.stop_all(list(cls.servers.values()))
-        cls.dir.remove()
-        super(ParityTest, cls).tearDownClass()
+    def make_servers(cls, directory):
+        return {OURS: directory.server('filter'),
+                NATIVE: directory.server('native')}
 
     def setUp(self):
         super(ParityTest, self).setUp()
         self.rows = []
-        for name, server in self.servers.items():
-            self.addOnException(
-                lambda exc_info, name=name, server=server: self.addDetail(
-                    '%s-log' % name,
-                    content.text_content(server.log_tail(30))))
         self.addCleanup(lambda: self.addDetail(
             'answers', content.text_content('\n'.join(self.rows) + '\n')))
 
@@ -97,20 +81,10 @@ class ParityTest(testtools.TestCase):
         # Only an admin may publicize (Glance 33's defaults).
         creator = ADMIN if visibility == 'public' else OWNER
         for server in self.servers.values():
-            resp = requests.post(
-                server.url + '/v2/images', headers=creator, timeout=60,
-                json={'id': image_id, 'name': 'parity',
-                      'disk_format': 'raw', 'container_format': 'bare',
-                      'visibility': visibility})
-            self.assertEqual(201, resp.status_code, resp.text)
-            resp = requests.put(
-                server.url + '/v2/images/%s/file' % image_id, data=data,
-                headers=dict(creator, **{
-                    'Content-Type': 'application/octet-stream'}),
-                timeout=60)
-            self.assertEqual(204, resp.status_code, resp.text)
+            fixtures.create_image(server.url, creator, data, visibility,
+                                  name='parity', id=image_id)
             if deactivated:
-                rawhttp.deactivate(server.url, image_id, ADMIN)
+                fixtures.deactivate(server.url, image_id, ADMIN)
         return image_id
 
     def status(self, server, image_id):

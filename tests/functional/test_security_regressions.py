@@ -16,7 +16,7 @@
 
 Every test sends the same requests verbatim to ``ours`` (the filter) and to
 ``native`` (Glance 33's own deactivation), which hold the same images with
-the same ids (``tests.functional.stacks``), and asserts what the issue
+the same ids (``tests.functional.fixtures.Pair``), and asserts what the issue
 says ours must do, on native as well (so that a test that cannot fail on
 native is not testing the wrong thing) and in particular that ours is
 never more permissive than native.
@@ -61,17 +61,17 @@ import json
 
 from testtools import content
 
+from tests.functional import fixtures
 from tests.functional import rawhttp
-from tests.functional import stacks
 
-OURS = stacks.OURS
-NATIVE = stacks.NATIVE
-ADMIN = stacks.ADMIN
-OWNER = stacks.OWNER
-OTHER = stacks.OTHER
-SHARED = stacks.SHARED
-OWNER_READER = stacks.OWNER_READER
-SERVICE = stacks.SERVICE
+OURS = fixtures.OURS
+NATIVE = fixtures.NATIVE
+ADMIN = fixtures.ADMIN
+OWNER = fixtures.OWNER
+OTHER = fixtures.OTHER
+SHARED = fixtures.SHARED
+OWNER_READER = fixtures.OWNER_READER
+SERVICE = fixtures.SERVICE
 
 OUTER_METHODS = ('POST', 'DELETE', 'PATCH', 'OPTIONS', 'FOO')
 SEMICOLON_GET = ('?;_method=GET', '?a=1;_method=get')
@@ -84,7 +84,7 @@ def _doc_leaks(pair, stack, resp, image_id):
     body = pair.normalise(stack, resp.body)
     if b'file://<DIR>' in body:
         found.append('a file:// path of the store')
-    docs, _listing = stacks.image_docs(resp.body)
+    docs, _listing = rawhttp.image_docs(resp.body)
     doc = docs.get(image_id) or {}
     for key in ('locations', 'direct_url'):
         if doc.get(key):
@@ -95,7 +95,7 @@ def _doc_leaks(pair, stack, resp, image_id):
 
 
 class _Checks(object):
-    """Side-by-side helpers; mixed into stacks.PairTestCase."""
+    """Side-by-side helpers; mixed into fixtures.PairTestCase."""
 
     def setUp(self):
         super(_Checks, self).setUp()
@@ -116,7 +116,7 @@ class _Checks(object):
         for name, creator, visibility, members, caller in (
                 ('private', OWNER, 'private', (), OWNER),
                 ('public', ADMIN, 'public', (), OTHER),
-                ('shared', OWNER, 'shared', (stacks.MEMBER_PROJECT,),
+                ('shared', OWNER, 'shared', (fixtures.MEMBER_PROJECT,),
                  SHARED)):
             data = rawhttp.random_data(4096)
             image_id = self.pair.create_both(
@@ -128,9 +128,10 @@ class _Checks(object):
     def both(self, label, method, target, headers, body=None,
              framing='length'):
         """Send one request to both stacks: {stack: Response}."""
-        answers = {stack: stacks.send(self.pair.url(stack), method, target,
-                                      headers, body, framing)
-                   for stack in stacks.STACKS}
+        answers = {
+            stack: rawhttp.send_framed(
+                self.pair.url(stack), method, target, headers, body, framing)
+            for stack in fixtures.STACKS}
         self.rows.append('%-60s native %3d  ours %3d   %s %s [%s/%s]' % (
             label[:60], answers[NATIVE].status, answers[OURS].status,
             method, target, headers.get('X-Tenant-Id'),
@@ -149,7 +150,7 @@ class _Checks(object):
                 for leak in _doc_leaks(self.pair, stack, resp, image_id):
                     problems.append('%s: %s: shows %s (%d)' % (
                         stack, label, leak, resp.status))
-            if resp.status == stacks.NO_ANSWER or resp.status >= 500:
+            if resp.status == rawhttp.NO_ANSWER or resp.status >= 500:
                 problems.append('%s: %s: answered %d' % (
                     stack, label, resp.status))
         ours, native = answers[OURS], answers[NATIVE]
@@ -162,7 +163,7 @@ class _Checks(object):
         """Violations of 'still deactivated and not downloadable'."""
         problems = []
         fingerprint = rawhttp.Fingerprint(data)
-        for stack in stacks.STACKS:
+        for stack in fixtures.STACKS:
             status = self.pair.status(stack, image_id)
             if status != DEACTIVATED:
                 problems.append('%s: %s shows as %s to admin' % (
@@ -214,8 +215,8 @@ class _MethodOverride(_Checks):
             for method, query, headers, body in (
                     ('PUT', '?;_method=GET', {}, None),
                     ('PUT', '?a=1;_method=get', {}, None),
-                    ('POST', '?;_method=PATCH', stacks.PATCH, b'[]'),
-                    ('POST', '?;_method=PATCH', stacks.PATCH, json.dumps(
+                    ('POST', '?;_method=PATCH', fixtures.PATCH, b'[]'),
+                    ('POST', '?;_method=PATCH', fixtures.PATCH, json.dumps(
                         [{'op': 'replace', 'path': '/name',
                           'value': 'renamed'}]).encode())):
                 label = '%s %s image %s' % (method, name, query)
@@ -241,27 +242,27 @@ class _MethodOverride(_Checks):
                                'validation_data': {}}).encode()
         rows = [
             ('import copy-image (admin)', 'GET', image_id, '/import',
-             ';_method=POST', ADMIN, stacks.JSON, copy),
+             ';_method=POST', ADMIN, fixtures.JSON, copy),
             ('import copy-image (admin)', 'PUT', image_id, '/import',
-             'a=1;_method=post', ADMIN, stacks.JSON, copy),
+             'a=1;_method=post', ADMIN, fixtures.JSON, copy),
             ('import glance-direct (owner)', 'GET', image_id, '/import',
-             ';_method=POST', OWNER, stacks.JSON, direct),
+             ';_method=POST', OWNER, fixtures.JSON, direct),
             ('add location (admin)', 'GET', image_id, '/locations',
-             ';_method=POST', ADMIN, stacks.JSON, location),
+             ';_method=POST', ADMIN, fixtures.JSON, location),
             ('add location (service)', 'PUT', public_id, '/locations',
-             ';_method=POST', SERVICE, stacks.JSON, location),
+             ';_method=POST', SERVICE, fixtures.JSON, location),
             ('get locations (service)', 'POST', public_id, '/locations',
              ';_method=GET', SERVICE, {}, None),
             ('get locations (other project)', 'POST', public_id,
              '/locations', ';_method=GET', OTHER, {}, None),
             ('stage (owner)', 'GET', image_id, '/stage', ';_method=PUT',
-             OWNER, stacks.OCTETS, b'new staged data'),
+             OWNER, fixtures.OCTETS, b'new staged data'),
             ('stage (admin)', 'POST', image_id, '/stage', 'a=1;_method=put',
-             ADMIN, stacks.OCTETS, b'new staged data'),
+             ADMIN, fixtures.OCTETS, b'new staged data'),
             ('upload (owner)', 'GET', image_id, '/file', ';_method=PUT',
-             OWNER, stacks.OCTETS, b'new image data'),
+             OWNER, fixtures.OCTETS, b'new image data'),
             ('upload (admin)', 'POST', image_id, '/file', ';_method=PUT',
-             ADMIN, stacks.OCTETS, b'new image data'),
+             ADMIN, fixtures.OCTETS, b'new image data'),
         ]
         problems = []
         for label, method, target_id, suffix, query, caller, headers, body \
@@ -290,7 +291,7 @@ class _MethodOverride(_Checks):
                         rawhttp.message(ref.body)[:70]))
         for name, (image_id, data, reader) in images.items():
             problems += self.still_deactivated(image_id, data, reader)
-            for stack in stacks.STACKS:
+            for stack in fixtures.STACKS:
                 resp = self.pair.download(stack, image_id, ADMIN)
                 if resp.body != data:
                     problems.append('%s: %s data changed (%d)' % (
@@ -308,7 +309,7 @@ class _MethodOverride(_Checks):
                 label = 'list %s' % target
                 answers = self.both(label, 'GET', target, caller)
                 for stack, resp in answers.items():
-                    docs, listing = stacks.image_docs(resp.body)
+                    docs, listing = rawhttp.image_docs(resp.body)
                     if resp.status != 200 or not listing:
                         problems.append('%s: %s by %s: %d' % (
                             stack, target, caller['X-Tenant-Id'],
@@ -330,7 +331,7 @@ class _MethodOverride(_Checks):
             for suffix in ('/file', ''):
                 for form in (b'_method=GET', b'a=1&_method=get'):
                     target = '/v2/images/%s%s' % (image_id, suffix)
-                    headers = dict(caller, **stacks.FORM)
+                    headers = dict(caller, **fixtures.FORM)
                     label = 'form POST %s %s image' % (
                         suffix or '(image)', name)
                     framed = self.both(label + ' Content-Length', 'POST',
@@ -372,9 +373,9 @@ class _IdCase(_Checks):
                            'disk_format': 'raw',
                            'container_format': 'bare'}).encode()
         answers = self.both('attacker creates %s' % upper, 'POST',
-                            '/v2/images', dict(OTHER, **stacks.JSON), body)
+                            '/v2/images', dict(OTHER, **fixtures.JSON), body)
         created = {stack: resp.status for stack, resp in answers.items()}
-        if self.BACKEND == stacks.MYSQL:
+        if self.BACKEND == fixtures.MYSQL:
             # Glance's unique id column is case-insensitive there.
             self.assertEqual(409, created[NATIVE])
         else:
@@ -385,7 +386,7 @@ class _IdCase(_Checks):
         """/v2/images/UPPER/file by the victim's owner gets no bytes."""
         problems = []
         fingerprint = rawhttp.Fingerprint(data)
-        for stack in stacks.STACKS:
+        for stack in fixtures.STACKS:
             resp = self.pair.download(stack, image_id.upper(), OWNER)
             if resp.status < 400 or fingerprint.found_in(resp.body):
                 problems.append('%s: GET /v2/images/UPPER/file by the owner: '
@@ -407,10 +408,10 @@ class _IdCase(_Checks):
         image_id, data = self.victim(deactivated=False)
         upper = image_id.upper()
         created = self.attacker_creates(upper)
-        for stack in stacks.STACKS:
+        for stack in fixtures.STACKS:
             if created[stack] == 201:
                 self.pair.call(stack, 'PUT', '/v2/images/%s/file' % upper,
-                               dict(OTHER, **stacks.OCTETS), expect=(204,),
+                               dict(OTHER, **fixtures.OCTETS), expect=(204,),
                                data=b'attacker data')
         answers = self.both('attacker deactivates %s' % upper, 'POST',
                             '/v2/images/%s/actions/deactivate' % upper,
@@ -418,7 +419,7 @@ class _IdCase(_Checks):
         self.rows.append('create: %s; deactivate: %s' % (
             created, {s: r.status for s, r in answers.items()}))
         problems = []
-        for stack in stacks.STACKS:
+        for stack in fixtures.STACKS:
             status = self.pair.status(stack, image_id)
             if status != 'active':
                 problems.append('%s: the victim is %s' % (stack, status))
@@ -436,13 +437,13 @@ class _IdCase(_Checks):
         image_id, data = self.victim(deactivated=False)
         upper = image_id.upper()
         created = self.attacker_creates(upper)
-        for stack in stacks.STACKS:
+        for stack in fixtures.STACKS:
             self.pair.action(stack, image_id, 'deactivate')
         answers = self.both('attacker deletes %s' % upper, 'DELETE',
                             '/v2/images/%s' % upper, OTHER)
         self.rows.append('create: %s; delete: %s' % (
             created, {s: r.status for s, r in answers.items()}))
-        for stack in stacks.STACKS:
+        for stack in fixtures.STACKS:
             if created[stack] == 201:
                 self.assertEqual(204, answers[stack].status, stack)
         problems = self.still_deactivated(image_id, data, OWNER)
@@ -450,22 +451,22 @@ class _IdCase(_Checks):
         self.assertEqual([], problems)
 
 
-class SQLiteRegressionTest(_MethodOverride, _IdCase, stacks.PairTestCase):
+class SQLiteRegressionTest(_MethodOverride, _IdCase, fixtures.PairTestCase):
     """Glance (and the filter's state) on SQLite."""
 
-    BACKEND = stacks.SQLITE
+    BACKEND = fixtures.SQLITE
     PREFIX = 'gd-reg-sqlite-'
 
 
-class PostgreSQLIdCaseTest(_IdCase, stacks.PairTestCase):
+class PostgreSQLIdCaseTest(_IdCase, fixtures.PairTestCase):
     """Glance's database (and the filter's state) on PostgreSQL."""
 
-    BACKEND = stacks.POSTGRESQL
+    BACKEND = fixtures.POSTGRESQL
     PREFIX = 'gd-reg-pg-'
 
 
-class MariaDBIdCaseTest(_IdCase, stacks.PairTestCase):
+class MariaDBIdCaseTest(_IdCase, fixtures.PairTestCase):
     """Glance's database (and the filter's state) on MariaDB."""
 
-    BACKEND = stacks.MYSQL
+    BACKEND = fixtures.MYSQL
     PREFIX = 'gd-reg-mysql-'
