@@ -64,7 +64,7 @@ class ActionController(object):
 
     :param store: a DeactivationStore.
     :param policy: a policies.Policy.
-    :param lookup: ``lookup(req, image_id)`` returning ``(image, None)``
+    :param lookup: ``lookup(environ, image_id)`` returning ``(image, None)``
         with the image as the caller sees it, or ``(None, response)`` with
         the image service's own refusal.
     """
@@ -81,7 +81,7 @@ class ActionController(object):
         context = request_context.from_environ(req.environ)
         if getattr(context, 'read_only', False):
             return webob.exc.HTTPForbidden(explanation=MSG_READ_ONLY)
-        image, refusal = self.lookup(req, image_id)
+        image, refusal = self.lookup(req.environ, image_id)
         if refusal is not None:
             return refusal
         return self.transition(transition, context, image)

@@ -161,7 +161,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         self.policy = policy or policies.Policy(self.oslo_conf)
         self.mapper = mapper or routing.build_mapper()
         self.actions = actions.ActionController(self.store, self.policy,
-                                                self._lookup)
+                                                self._get_image)
         self.data_guard = guards.DataGuard(
             application, self._find, self._get_image, self._allows)
         self._warned_anonymous = False
@@ -247,9 +247,6 @@ class DeactivateFilter(base.ConfigurableMiddleware):
     def _get_image(self, environ, image_id):
         return upstream.get_image(self.application, environ, image_id,
                                   self.options.max_rewrite_bytes)
-
-    def _lookup(self, req, image_id):
-        return self._get_image(req.environ, image_id)
 
     def _allows(self, rule, environ, image):
         return self.policy.allows(
