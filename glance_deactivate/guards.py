@@ -250,8 +250,8 @@ class DataGuard(object):
         records = self.find(image_id)
         image, refusal = self.lookup(environ, image_id)
         if records is None or refusal is not None:
-            # Not deactivated, or not an image the caller can see: the
-            # service's own answer.
+            # The database is down with fail_open set, or the caller cannot
+            # see the image: the service's own answer.
             return self.app(environ, start_response)
         response = self._decide(guard, environ, image, records)
         if response is None:
