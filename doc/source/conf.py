@@ -20,6 +20,7 @@ extensions = [
     'sphinx.ext.autodoc',
     'oslo_config.sphinxext',
     'oslo_policy.sphinxext',
+    'os_api_ref',
 ]
 master_doc = 'index'
 exclude_patterns = ['_build']
