@@ -31,7 +31,10 @@ doc/source/install.rst shows the files under doc/source/install/ with
    pointed at a throw-away database on the real server (driver part kept:
    ``postgresql://`` is psycopg 3, ``mysql+pymysql://`` PyMySQL).  The rest
    of ``glance-api.conf`` is the functional tests' usual one (devserver).
-4. *Policy*: ``policy.yaml`` is the documented file, verbatim.
+4. *Policy*: ``policy.yaml`` is the documented file, verbatim.  With it
+   Glance 33's own ``deactivate``/``reactivate`` rules (its registered
+   defaults, through oslo.policy) refuse even an admin, and the filter's
+   ``image_deactivation:*`` rules are untouched.
 5. *Schema*: the documented ``db sync`` command, run by bash through the
    real console script (without ``sudo -u glance``: the tests run as one
    user); then ``db version`` is the head and a second run changes nothing.
@@ -58,12 +61,17 @@ import sys
 import time
 import uuid
 
+import fixtures as fixtures_lib
+from glance import policies as glance_policies
+from oslo_config import cfg
+from oslo_policy import policy as oslo_policy
 import requests
 from sqlalchemy.engine import url as sa_url
 import testtools
 from testtools import content
 
 from glance_deactivate.db import migration
+from glance_deactivate import policies
 from tests.functional import fixtures
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -325,8 +333,8 @@ class TestInstallGuideMariaDB(InstallGuideMixin, testtools.TestCase):
     DRIVER = 'pymysql'
 
 
-class TestDocumentedPasteEdit(testtools.TestCase):
-    """Step 2's section is Glance 33's, with the filter in every pipeline."""
+class TestDocumentedFiles(testtools.TestCase):
+    """Step 2's section and step 4's rules do what the guide says."""
 
     def test_every_shipped_pipeline_gets_the_filter_after_context(self):
         shipped = _parse_ini(_read(SHIPPED_PASTE))['composite:api']
@@ -359,3 +367,32 @@ class TestDocumentedPasteEdit(testtools.TestCase):
                                  name)
         self.assertEqual({'use': 'egg:glance-deactivate#deactivate'},
                          dict(edited['filter:deactivate']))
+
+    def _enforcer(self, policy_file, rules):
+        conf = cfg.ConfigOpts()
+        conf([], project='glance-deactivate-test', default_config_files=[])
+        enforcer = oslo_policy.Enforcer(conf, policy_file=policy_file)
+        enforcer.register_defaults(rules)
+        return enforcer
+
+    def test_the_policy_lines_turn_glances_own_actions_off(self):
+        directory = self.useFixture(fixtures_lib.TempDir()).path
+        documented = os.path.join(directory, 'policy.yaml')
+        with open(documented, 'w') as out:
+            out.write(_read(GUIDE, 'policy.yaml'))
+        empty = os.path.join(directory, 'empty.yaml')
+        with open(empty, 'w') as out:
+            out.write('{}\n')
+        admin = {'roles': ['admin', 'member', 'reader'],
+                 'project_id': 'p', 'user_id': 'u', 'is_admin': True}
+        target = {'project_id': 'p', 'owner': 'p'}
+        for path, allowed in ((empty, True), (documented, False)):
+            glance = self._enforcer(path, glance_policies.list_rules())
+            ours = self._enforcer(path, policies.list_rules())
+            for rule in ('deactivate', 'reactivate'):
+                # Glance 33's own rule: on by default, off with the lines.
+                self.assertEqual(allowed,
+                                 glance.enforce(rule, target, admin), rule)
+            for rule in (policies.DEACTIVATE, policies.REACTIVATE):
+                # The filter's rules are untouched by them.
+                self.assertTrue(ours.enforce(rule, target, admin), rule)
