@@ -37,6 +37,11 @@ Databases
     database server that is missing skips the test locally and fails it
     under CI (``CI=true``).
 
+Faults
+    :class:`TcpRelay` stands between a client and a real server (a
+    database, the message broker) and can cut, restore or freeze the
+    connection while the server keeps running.
+
 Images and HTTP
     :class:`Client` (one ``requests`` session per thread) and one set of
     image helpers: :func:`create_image`, :func:`action`, :func:`deactivate`,
@@ -48,9 +53,12 @@ defaults.
 """
 
 import concurrent.futures
+import contextlib
 import json
 import os
+import selectors
 import shutil
+import socket
 import tempfile
 import threading
 import unittest
@@ -221,6 +229,124 @@ class TemporaryDatabase(fixtures.Fixture):
                     cursor.execute('DROP DATABASE IF EXISTS %s' % self.name)
         finally:
             conn.close()
+
+
+# -- faults -------------------------------------------------------------------
+
+class TcpRelay(object):
+    """A TCP relay from ``127.0.0.1:port`` to ``target``, to cut and restore.
+
+    :meth:`stop` closes the listening socket and every relayed connection:
+    clients see their connections drop and new ones refused, as when the
+    server goes away.  :meth:`start` listens again on the same port.
+    :meth:`freeze` keeps every connection open but forwards nothing (a hung
+    server, or a network that drops packets, as seen from the client);
+    :meth:`thaw` resumes.  At most ``max_connections`` connections are
+    relayed at once (one thread each); more are closed at once.
+    """
+
+    def __init__(self, target, port=None, max_connections=64):
+        self.target = target
+        self.port = port  # None: any free port, chosen at the first bind
+        self.max_connections = max_connections
+        self._lock = threading.Lock()
+        self._pairs = {}
+        self._stopping = None
+        self._acceptor = None
+        self._flowing = threading.Event()
+        self._flowing.set()
+
+    @property
+    def running(self):
+        return self._acceptor is not None
+
+    def start(self):
+        if self.running:
+            return
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((HOST, self.port or 0))
+        self.port = listener.getsockname()[1]
+        listener.listen(64)
+        listener.settimeout(0.1)
+        self._stopping = threading.Event()
+        self._acceptor = threading.Thread(
+            target=self._accept, args=(listener, self._stopping),
+            name='relay-accept-%d' % self.port, daemon=True)
+        self._acceptor.start()
+
+    def freeze(self):
+        self._flowing.clear()
+
+    def thaw(self):
+        self._flowing.set()
+
+    def stop(self):
+        self.thaw()
+        if not self.running:
+            return
+        self._stopping.set()
+        self._acceptor.join(10)
+        self._acceptor = None
+        with self._lock:
+            pairs = list(self._pairs.items())
+        for (client, upstream), _thread in pairs:
+            for sock in (client, upstream):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        for _pair, thread in pairs:
+            thread.join(10)
+
+    def _accept(self, listener, stopping):
+        with listener:
+            while not stopping.is_set():
+                try:
+                    client, _address = listener.accept()
+                except socket.timeout:
+                    continue
+                client.settimeout(None)
+                with self._lock:
+                    full = len(self._pairs) >= self.max_connections
+                if full:
+                    client.close()
+                    continue
+                try:
+                    upstream = socket.create_connection(self.target,
+                                                        timeout=5)
+                except OSError:
+                    client.close()
+                    continue
+                upstream.settimeout(None)
+                pair = (client, upstream)
+                thread = threading.Thread(target=self._pump, args=(pair,),
+                                          daemon=True)
+                with self._lock:
+                    self._pairs[pair] = thread
+                thread.start()
+
+    def _pump(self, pair):
+        client, upstream = pair
+        selector = selectors.DefaultSelector()
+        selector.register(client, selectors.EVENT_READ, upstream)
+        selector.register(upstream, selectors.EVENT_READ, client)
+        try:
+            while True:
+                for key, _events in selector.select(0.1):
+                    if not self._flowing.is_set():
+                        self._flowing.wait(0.1)
+                        break
+                    data = key.fileobj.recv(65536)
+                    if not data:
+                        return
+                    key.data.sendall(data)
+        except OSError:
+            pass
+        finally:
+            selector.close()
+            client.close()
+            upstream.close()
+            with self._lock:
+                self._pairs.pop(pair, None)
 
 
 # -- servers ------------------------------------------------------------------
