@@ -98,6 +98,9 @@ Option                   Meaning
 ``query_timeout``        Seconds to wait for the state database before
                          treating it as unavailable (default 10).
 ``max_rewrite_bytes``    Largest JSON answer rewritten (default 64 MiB).
+``notification_timeout`` Seconds an action waits for its notification
+                         to reach the message broker (default 2; see
+                         ``glance_deactivate.notifications``).
 =======================  ===============================================
 
 Policy rules (oslo.policy; see ``glance_deactivate.policies``):
@@ -121,6 +124,7 @@ from glance_deactivate import config
 from glance_deactivate import context as request_context
 from glance_deactivate import guards
 from glance_deactivate import listing
+from glance_deactivate import notifications
 from glance_deactivate import opts
 from glance_deactivate import overlay
 from glance_deactivate import policies
@@ -148,10 +152,12 @@ class DeactivateFilter(base.ConfigurableMiddleware):
     :param store: a ``store.DeactivationStore`` (built from conf if None).
     :param policy: a ``policies.Policy`` (built from conf if None).
     :param mapper: a ``routes.Mapper`` from ``routing.build_mapper``.
+    :param notifier: a ``notifications.Notifier`` (built from conf if None:
+        it sends nothing unless the host configures notifications).
     """
 
     def __init__(self, application, conf=None, store=None, policy=None,
-                 mapper=None):
+                 mapper=None, notifier=None):
         super(DeactivateFilter, self).__init__(application, conf)
         config.prepare(self.oslo_conf, self.conf)
         self.options = self.oslo_conf[opts.GROUP]
@@ -160,6 +166,9 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         self.store = store
         self.policy = policy or policies.Policy(self.oslo_conf)
         self.mapper = mapper or routing.build_mapper()
+        if notifier is None:
+            notifier = notifications.Notifier(self.oslo_conf)
+        self.notifier = notifier
         self.actions = actions.ActionController(self.store, self.policy,
                                                 self._get_image)
         self.data_guard = guards.DataGuard(
@@ -516,9 +525,10 @@ def filter_factory(global_conf, **local_conf):
     config.warn_unknown(local_conf)
     prototype = DeactivateFilter(None, conf)
     LOG.info('glance-deactivate %s: state database %s, fail_open %s, '
-             'policy file %s', _version(), prototype.store.safe_url,
-             prototype.options.fail_open,
-             prototype.policy.enforcer.policy_file or '(none: defaults)')
+             'policy file %s, notifications %s', _version(),
+             prototype.store.safe_url, prototype.options.fail_open,
+             prototype.policy.enforcer.policy_file or '(none: defaults)',
+             'on' if prototype.notifier.enabled else 'off')
     if prototype.options.fail_open:
         LOG.warning('[%s] fail_open is set: while the deactivation database '
                     'is unreachable, deactivated images can be downloaded',
@@ -528,5 +538,6 @@ def filter_factory(global_conf, **local_conf):
         return DeactivateFilter(app, prototype.oslo_conf,
                                 store=prototype.store,
                                 policy=prototype.policy,
-                                mapper=prototype.mapper)
+                                mapper=prototype.mapper,
+                                notifier=prototype.notifier)
     return _filter
