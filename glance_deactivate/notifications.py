@@ -328,14 +328,16 @@ class Notifier(object):
             except Exception as e:
                 # oslo.messaging's Notifier raises nothing; a stand-in may.
                 failure = '%s: %s' % (type(e).__name__, e)
+            try:
+                if failure is None:
+                    self._delivered()
+                else:
+                    with self._lock:
+                        self._lost += 1
+                    self._outage(failure)
             finally:
+                # Set last: the request that waits sees the outage known.
                 delivery.done.set()
-            if failure is None:
-                self._delivered()
-            else:
-                with self._lock:
-                    self._lost += 1
-                self._outage(failure)
 
     # -- outages, logged once each -----------------------------------------
 
