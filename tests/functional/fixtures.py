@@ -37,6 +37,12 @@ Databases
     database server that is missing skips the test locally and fails it
     under CI (``CI=true``).
 
+The message broker
+    :class:`NotificationListener` receives the notifications sent on a
+    topic of its own through the local RabbitMQ (guest/guest on
+    127.0.0.1:5672, ``tools/setup-test-rabbitmq.sh``);
+    :func:`require_rabbitmq` holds the same rule as for databases.
+
 Faults
     :class:`TcpRelay` stands between a client and a real server (a
     database, the message broker) and can cut, restore or freeze the
@@ -52,6 +58,7 @@ trusts in these pipelines; the roles follow Glance 33's secure-RBAC
 defaults.
 """
 
+import collections
 import concurrent.futures
 import contextlib
 import json
@@ -175,10 +182,14 @@ def database_unavailable(backend):
 def require_database(backend):
     """Raise SkipTest if ``backend`` is unusable here; an error under CI.
 
-    This is the one place of the rule: real databases may skip locally,
-    must run under ``CI=true``.
+    This is the one place of the rule: real databases (and the real message
+    broker, :func:`require_rabbitmq`) may skip locally, must run under
+    ``CI=true``.
     """
-    reason = database_unavailable(backend)
+    _skip_or_fail(database_unavailable(backend))
+
+
+def _skip_or_fail(reason):
     if reason is None:
         return
     if os.environ.get('CI') == 'true':
@@ -229,6 +240,101 @@ class TemporaryDatabase(fixtures.Fixture):
                     cursor.execute('DROP DATABASE IF EXISTS %s' % self.name)
         finally:
             conn.close()
+
+
+# -- the real message broker --------------------------------------------------
+
+RABBIT_PORT = 5672
+# Glance's control_exchange (glance/notifier.py, set_defaults): the
+# exchange Glance's notifications, and the filter's inside Glance, go to.
+GLANCE_EXCHANGE = 'glance'
+
+Notification = collections.namedtuple(
+    'Notification', 'event_type publisher_id payload')
+
+
+def rabbit_url(host=HOST, port=RABBIT_PORT):
+    """The transport URL of the local RabbitMQ (guest/guest) or a relay."""
+    return 'rabbit://guest:guest@%s:%d/' % (host, port)
+
+
+def rabbitmq_unavailable():
+    """Why the local RabbitMQ cannot be used, or None if it can."""
+    import kombu
+    try:
+        with kombu.Connection(rabbit_url(), connect_timeout=5) as conn:
+            conn.connect()
+    except Exception as e:
+        return ('RabbitMQ is not usable as guest@%s:%d (%s: %s); start it '
+                'with tools/setup-test-rabbitmq.sh' % (
+                    HOST, RABBIT_PORT, type(e).__name__, e))
+    return None
+
+
+def require_rabbitmq():
+    """Raise SkipTest if RabbitMQ is unusable here; an error under CI."""
+    _skip_or_fail(rabbitmq_unavailable())
+
+
+class NotificationListener(fixtures.Fixture):
+    """An oslo.messaging notification listener on a topic of its own.
+
+    ``topic`` is unique to the fixture, so that test runs side by side
+    never see each other's notifications.  ``received`` lists the
+    :class:`Notification` s of priority INFO in their order of arrival.
+    The listener stops and its queue (``<topic>.info``) is deleted at
+    clean-up.
+    """
+
+    def __init__(self, prefix='gd-test-notify'):
+        super(NotificationListener, self).__init__()
+        self.topic = '%s-%s' % (prefix, uuid.uuid4().hex[:12])
+
+    def _setUp(self):
+        require_rabbitmq()
+        from oslo_config import cfg
+        import oslo_messaging
+        self.received = []
+        self._arrived = threading.Condition()
+        conf = cfg.ConfigOpts()
+        conf([])
+        transport = oslo_messaging.get_notification_transport(
+            conf, url=rabbit_url())
+        self.addCleanup(transport.cleanup)
+        self.addCleanup(self._delete_queue)
+        listener = oslo_messaging.get_notification_listener(
+            transport, [oslo_messaging.Target(topic=self.topic,
+                                              exchange=GLANCE_EXCHANGE)],
+            [_InfoEndpoint(self._add)], executor='threading')
+        listener.start()
+        self.addCleanup(listener.wait)
+        self.addCleanup(listener.stop)
+
+    def _add(self, notification):
+        with self._arrived:
+            self.received.append(notification)
+            self._arrived.notify_all()
+
+    def wait_for(self, predicate, timeout):
+        """Wait until ``predicate(received)`` holds; then True, else False."""
+        with self._arrived:
+            return self._arrived.wait_for(
+                lambda: predicate(list(self.received)), timeout)
+
+    def _delete_queue(self):
+        import kombu
+        with kombu.Connection(rabbit_url(), connect_timeout=5) as conn:
+            conn.default_channel.queue_delete(self.topic + '.info')
+
+
+class _InfoEndpoint(object):
+    """The listener's endpoint: INFO notifications go to ``add``."""
+
+    def __init__(self, add):
+        self._add = add
+
+    def info(self, ctxt, publisher_id, event_type, payload, metadata):
+        self._add(Notification(event_type, publisher_id, payload))
 
 
 # -- faults -------------------------------------------------------------------
