@@ -170,7 +170,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             notifier = notifications.Notifier(self.oslo_conf)
         self.notifier = notifier
         self.actions = actions.ActionController(self.store, self.policy,
-                                                self._get_image)
+                                                self._get_image,
+                                                notifier=self.notifier)
         self.data_guard = guards.DataGuard(
             application, self._find, self._get_image, self._allows)
         self._warned_anonymous = False

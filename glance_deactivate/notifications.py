@@ -79,7 +79,6 @@ a notification oslo.messaging gave up on from the ERROR record it logs
 (so, with oslo.messaging's loggers set above ERROR, only from the wait).
 """
 
-import datetime
 import logging as std_logging
 import os
 import queue
@@ -97,6 +96,7 @@ DEACTIVATE = 'image.deactivate'
 REACTIVATE = 'image.reactivate'
 EVENT_TYPES = {'deactivate': DEACTIVATE, 'reactivate': REACTIVATE}
 
+# The payload (built by glance_deactivate.actions.payload from the event).
 PAYLOAD_KEYS = ('image_id', 'owner', 'user_id', 'project_id', 'reason',
                 'held', 'event_id', 'created_at', 'request_id')
 
@@ -161,28 +161,6 @@ def messaging_notifier(conf):
         return None
     return oslo_messaging.Notifier(
         transport, publisher_id=_host_value(conf, PUBLISHER_OPT))
-
-
-def iso_time(when):
-    """``when`` (an aware or UTC datetime) as ISO 8601 UTC, microseconds."""
-    if when.tzinfo is not None:
-        when = when.astimezone(datetime.timezone.utc)
-    return when.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
-
-
-def payload(event):
-    """The notification payload of a history event (``store.Event``)."""
-    return {
-        'image_id': event.image_id,
-        'owner': event.owner,
-        'user_id': event.user_id,
-        'project_id': event.project_id,
-        'reason': event.reason,
-        'held': bool(event.held),
-        'event_id': event.id,
-        'created_at': iso_time(event.created_at),
-        'request_id': event.request_id,
-    }
 
 
 class _Delivery(object):

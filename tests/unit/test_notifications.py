@@ -21,8 +21,6 @@ command, and one with oslo.messaging's RabbitMQ driver pointed at a closed
 port on 127.0.0.1.  The real broker is in tests/functional.
 """
 
-import collections
-import datetime
 import logging
 import os
 import socket
@@ -323,39 +321,65 @@ class FilterWiringTest(_Base):
         self.assertFalse(first.notifier.enabled)
 
 
-Event = collections.namedtuple(
-    'Event', 'id image_id action outcome created_at user_id project_id '
-             'roles is_admin request_id reason owner held quarantine_id')
+class ThroughTheFilterTest(fakes.FilterTestCase):
+    """The filter tells the notifier of changes only, after the commit."""
 
+    def setUp(self):
+        from oslo_messaging.notify import _impl_test
+        self.sent = _impl_test
+        _impl_test.reset()
+        self.addCleanup(_impl_test.reset)
+        super(ThroughTheFilterTest, self).setUp()
+        self.addCleanup(self.filter.notifier.close, WAIT)
 
-class PayloadTest(testtools.TestCase):
+    def build(self, **settings):
+        path = os.path.join(self.tmp, 'notify.conf')
+        with open(path, 'w') as out:
+            out.write('[oslo_messaging_notifications]\ndriver = test\n'
+                      'transport_url = fake:/\n')
+        return super(ThroughTheFilterTest, self).build(
+            oslo_config_file=path, **settings)
 
-    def test_payload_of_an_event(self):
-        event = Event(
-            id='5d0f3e7a-2b1c-4d8e-9f6a-7b8c9d0e1f2a',
-            image_id=PAYLOAD['image_id'], action='deactivate',
-            outcome='changed',
-            created_at=datetime.datetime(2026, 12, 4, 15, 2, 3, 123456,
-                                         tzinfo=datetime.timezone.utc),
-            user_id='admin-user', project_id='admin-project',
-            roles=['admin'], is_admin=True, request_id='req-1',
-            reason='CVE-2026-0001', owner='owner-project', held=True,
-            quarantine_id=None)
-        payload = notifications.payload(event)
-        self.assertEqual({
-            'image_id': PAYLOAD['image_id'], 'owner': 'owner-project',
-            'user_id': 'admin-user', 'project_id': 'admin-project',
-            'reason': 'CVE-2026-0001', 'held': True,
-            'event_id': '5d0f3e7a-2b1c-4d8e-9f6a-7b8c9d0e1f2a',
-            'created_at': '2026-12-04T15:02:03.123456Z',
-            'request_id': 'req-1'}, payload)
+    def sent_events(self):
+        return [(message['event_type'], message['payload']['image_id'])
+                for _c, message, _p, _r in self.sent.NOTIFICATIONS]
+
+    def test_changes_only(self):
+        image_id = self.app.add(fakes.new_id(), owner='p1')
+        self.assertEqual(403, self.action(image_id,
+                                          roles=('reader',)).status_int)
+        self.assertEqual(204, self.action(image_id, **fakes.ADMIN).status_int)
+        # The record is committed before the notification is sent.
+        self.assertTrue(self.filter.store.find(image_id))
+        self.assertEqual(204, self.action(image_id, **fakes.ADMIN).status_int)
+        self.assertEqual(204, self.action(image_id, 'reactivate',
+                                          **fakes.ADMIN).status_int)
+        self.assertEqual(204, self.action(image_id, 'reactivate',
+                                          **fakes.ADMIN).status_int)
+        self.assertEqual([(notifications.DEACTIVATE, image_id),
+                          (notifications.REACTIVATE, image_id)],
+                         self.sent_events())
+        payload = self.sent.NOTIFICATIONS[0][1]['payload']
         self.assertEqual(set(notifications.PAYLOAD_KEYS), set(payload))
+        self.assertEqual('u-admin-project', payload['user_id'])
+        self.assertRegex(payload['created_at'],
+                         r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$')
 
-    def test_times_are_utc(self):
-        paris = datetime.timezone(datetime.timedelta(hours=1))
-        self.assertEqual('2026-12-04T14:02:03.000000Z',
-                         notifications.iso_time(datetime.datetime(
-                             2026, 12, 4, 15, 2, 3, tzinfo=paris)))
+    def test_a_broken_broker_never_fails_the_action(self):
+        class Refusing(object):
+            def info(self, ctxt, event_type, payload):
+                raise IOError('broker refused')
+
+        self.filter.notifier.close(WAIT)
+        self.filter.notifier.sender = Refusing()
+        log = self.useFixture(fixtures.FakeLogger(
+            name='glance_deactivate.notifications', level=logging.INFO))
+        image_id = self.app.add(fakes.new_id(), owner='p1')
+        for action in ('deactivate', 'reactivate', 'deactivate'):
+            self.assertEqual(204, self.action(image_id, action,
+                                              **fakes.ADMIN).status_int)
+        self.assertTrue(self.filter.store.find(image_id))
+        self.assertEqual(1, log.output.count(FailureMessage), log.output)
 
 
 def _wait_for(predicate, timeout=WAIT):
