@@ -258,11 +258,16 @@ def rabbit_url(host=HOST, port=RABBIT_PORT):
     return 'rabbit://guest:guest@%s:%d/' % (host, port)
 
 
+def _kombu_url():
+    # kombu names the transport amqp; oslo.messaging names it rabbit.
+    return 'amqp://guest:guest@%s:%d//' % (HOST, RABBIT_PORT)
+
+
 def rabbitmq_unavailable():
     """Why the local RabbitMQ cannot be used, or None if it can."""
     import kombu
     try:
-        with kombu.Connection(rabbit_url(), connect_timeout=5) as conn:
+        with kombu.Connection(_kombu_url(), connect_timeout=5) as conn:
             conn.connect()
     except Exception as e:
         return ('RabbitMQ is not usable as guest@%s:%d (%s: %s); start it '
@@ -280,7 +285,8 @@ class NotificationListener(fixtures.Fixture):
     """An oslo.messaging notification listener on a topic of its own.
 
     ``topic`` is unique to the fixture, so that test runs side by side
-    never see each other's notifications.  ``received`` lists the
+    never see each other's notifications (call :func:`require_rabbitmq`
+    first: a fixture's SkipTest is a failure).  ``received`` lists the
     :class:`Notification` s of priority INFO in their order of arrival.
     The listener stops and its queue (``<topic>.info``) is deleted at
     clean-up.
@@ -323,7 +329,7 @@ class NotificationListener(fixtures.Fixture):
 
     def _delete_queue(self):
         import kombu
-        with kombu.Connection(rabbit_url(), connect_timeout=5) as conn:
+        with kombu.Connection(_kombu_url(), connect_timeout=5) as conn:
             conn.default_channel.queue_delete(self.topic + '.info')
 
 
