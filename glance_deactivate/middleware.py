@@ -79,29 +79,29 @@ the filter parses that project's files itself, as oslo.middleware's
 filters do.  Any option may also be set in the stanza, where it wins over
 the file and is type-checked at start-up, e.g. ``fail_open = false``.
 
-=======================  ===============================================
-Option                   Meaning
-=======================  ===============================================
-``connection``           SQLAlchemy URL of the state database (default:
-                         a SQLite file,
-                         ``/var/lib/glance/glance-deactivate.sqlite``);
-                         all API nodes must share one. oslo.db's pool and
-                         retry options apply (``max_pool_size``,
-                         ``max_retries``, ...).
-``auto_create_schema``   Create the schema for SQLite at start-up
-                         (default true); other databases need
-                         ``glance-deactivate-manage db sync``.
-``fail_open``            Pass checked requests through while the state
-                         database is down (default false: 503).
-``policy_file``          Policy file with the rules below (default: the
-                         host's ``[oslo_policy] policy_file``).
-``query_timeout``        Seconds to wait for the state database before
-                         treating it as unavailable (default 10).
-``max_rewrite_bytes``    Largest JSON answer rewritten (default 64 MiB).
-``notification_timeout`` Seconds an action waits for its notification
-                         to reach the message broker (default 2; see
-                         ``glance_deactivate.notifications``).
-=======================  ===============================================
+========================  ===============================================
+Option                    Meaning
+========================  ===============================================
+``connection``            SQLAlchemy URL of the state database (default:
+                          a SQLite file,
+                          ``/var/lib/glance/glance-deactivate.sqlite``);
+                          all API nodes must share one. oslo.db's pool and
+                          retry options apply (``max_pool_size``,
+                          ``max_retries``, ...).
+``auto_create_schema``    Create the schema for SQLite at start-up
+                          (default true); other databases need
+                          ``glance-deactivate-manage db sync``.
+``fail_open``             Pass checked requests through while the state
+                          database is down (default false: 503).
+``policy_file``           Policy file with the rules below (default: the
+                          host's ``[oslo_policy] policy_file``).
+``query_timeout``         Seconds to wait for the state database before
+                          treating it as unavailable (default 10).
+``max_rewrite_bytes``     Largest JSON answer rewritten (default 64 MiB).
+``notification_timeout``  Seconds an action waits for its notification
+                          to reach the message broker (default 2; see
+                          ``glance_deactivate.notifications``).
+========================  ===============================================
 
 Policy rules (oslo.policy; see ``glance_deactivate.policies``):
 ``image_deactivation:deactivate`` and ``image_deactivation:reactivate``
