@@ -66,8 +66,9 @@ caused a notification waits until the broker has taken it, but at most
 ``notification_timeout``: a broker that is down or silent never fails the
 request and delays it by that much at most, and only once per outage,
 since while the broker is known to be failing no request waits.  The
-first failure of an outage is logged once (WARNING), its end once (INFO,
-with the number of notifications lost meanwhile).  Notifications wait in
+first failure of an outage is logged once (WARNING) by each worker
+process, its end once (INFO, with the number of notifications lost
+meanwhile).  Notifications wait in
 the queue during an outage and are sent when the broker answers again;
 when the queue is full, new ones are dropped (WARNING once, then counted).
 Notifications still queued when the process exits are lost: delivery is
