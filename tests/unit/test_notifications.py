@@ -365,6 +365,26 @@ class ThroughTheFilterTest(fakes.FilterTestCase):
         self.assertRegex(payload['created_at'],
                          r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$')
 
+    def test_sent_after_the_commit(self):
+        seen = []
+        store = self.filter.store
+
+        class Recording(object):
+            def info(self, ctxt, event_type, payload):
+                # In the sender thread, while the request waits for it.
+                seen.append((event_type, bool(store.find(
+                    payload['image_id']))))
+
+        self.filter.notifier.close(WAIT)
+        self.filter.notifier.sender = Recording()
+        image_id = self.app.add(fakes.new_id(), owner='p1')
+        for action in ('deactivate', 'reactivate'):
+            self.assertEqual(204, self.action(image_id, action,
+                                              **fakes.ADMIN).status_int)
+        self.assertTrue(self.filter.notifier.close(WAIT))
+        self.assertEqual([(notifications.DEACTIVATE, True),
+                          (notifications.REACTIVATE, False)], seen)
+
     def test_a_broken_broker_never_fails_the_action(self):
         class Refusing(object):
             def info(self, ctxt, event_type, payload):
