@@ -95,7 +95,6 @@ LOG = logging.getLogger(__name__)
 
 DEACTIVATE = 'image.deactivate'
 REACTIVATE = 'image.reactivate'
-EVENT_TYPES = {'deactivate': DEACTIVATE, 'reactivate': REACTIVATE}
 
 # The payload (built by glance_deactivate.actions.payload from the event).
 PAYLOAD_KEYS = ('image_id', 'owner', 'user_id', 'project_id', 'reason',
