@@ -175,6 +175,14 @@ class ConfigurationTest(_Base):
                 for _ctxt, message, _p, _r in self.sent.NOTIFICATIONS]
         self.assertEqual([('image.deactivate', 'image.node7')], sent)
 
+    def test_the_hosts_global_configuration_gains_no_option(self):
+        # A host (not Glance) without Glance's options: their defaults are
+        # used and nothing is registered on its global configuration.
+        self.assertNotIn('default_publisher_id', cfg.CONF)
+        self.assertEqual('image.localhost', notifications._host_value(
+            cfg.CONF, notifications.PUBLISHER_OPT))
+        self.assertNotIn('default_publisher_id', cfg.CONF)
+
     def test_disabled_image_group_stops_both(self):
         notifier = self.notifier(self.conf(
             '[DEFAULT]\ndisabled_notifications = task,image\n'
