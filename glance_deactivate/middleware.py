@@ -79,26 +79,29 @@ the filter parses that project's files itself, as oslo.middleware's
 filters do.  Any option may also be set in the stanza, where it wins over
 the file and is type-checked at start-up, e.g. ``fail_open = false``.
 
-=======================  ===============================================
-Option                   Meaning
-=======================  ===============================================
-``connection``           SQLAlchemy URL of the state database (default:
-                         a SQLite file,
-                         ``/var/lib/glance/glance-deactivate.sqlite``);
-                         all API nodes must share one. oslo.db's pool and
-                         retry options apply (``max_pool_size``,
-                         ``max_retries``, ...).
-``auto_create_schema``   Create the schema for SQLite at start-up
-                         (default true); other databases need
-                         ``glance-deactivate-manage db sync``.
-``fail_open``            Pass checked requests through while the state
-                         database is down (default false: 503).
-``policy_file``          Policy file with the rules below (default: the
-                         host's ``[oslo_policy] policy_file``).
-``query_timeout``        Seconds to wait for the state database before
-                         treating it as unavailable (default 10).
-``max_rewrite_bytes``    Largest JSON answer rewritten (default 64 MiB).
-=======================  ===============================================
+========================  ===============================================
+Option                    Meaning
+========================  ===============================================
+``connection``            SQLAlchemy URL of the state database (default:
+                          a SQLite file,
+                          ``/var/lib/glance/glance-deactivate.sqlite``);
+                          all API nodes must share one. oslo.db's pool and
+                          retry options apply (``max_pool_size``,
+                          ``max_retries``, ...).
+``auto_create_schema``    Create the schema for SQLite at start-up
+                          (default true); other databases need
+                          ``glance-deactivate-manage db sync``.
+``fail_open``             Pass checked requests through while the state
+                          database is down (default false: 503).
+``policy_file``           Policy file with the rules below (default: the
+                          host's ``[oslo_policy] policy_file``).
+``query_timeout``         Seconds to wait for the state database before
+                          treating it as unavailable (default 10).
+``max_rewrite_bytes``     Largest JSON answer rewritten (default 64 MiB).
+``notification_timeout``  Seconds an action waits for its notification
+                          to reach the message broker (default 2; see
+                          ``glance_deactivate.notifications``).
+========================  ===============================================
 
 Policy rules (oslo.policy; see ``glance_deactivate.policies``):
 ``image_deactivation:deactivate`` (admin or a member of the owning
@@ -127,6 +130,7 @@ from glance_deactivate import config
 from glance_deactivate import context as request_context
 from glance_deactivate import guards
 from glance_deactivate import listing
+from glance_deactivate import notifications
 from glance_deactivate import opts
 from glance_deactivate import overlay
 from glance_deactivate import policies
@@ -154,10 +158,12 @@ class DeactivateFilter(base.ConfigurableMiddleware):
     :param store: a ``store.DeactivationStore`` (built from conf if None).
     :param policy: a ``policies.Policy`` (built from conf if None).
     :param mapper: a ``routes.Mapper`` from ``routing.build_mapper``.
+    :param notifier: a ``notifications.Notifier`` (built from conf if None:
+        it sends nothing unless the host configures notifications).
     """
 
     def __init__(self, application, conf=None, store=None, policy=None,
-                 mapper=None):
+                 mapper=None, notifier=None):
         super(DeactivateFilter, self).__init__(application, conf)
         config.prepare(self.oslo_conf, self.conf)
         self.options = self.oslo_conf[opts.GROUP]
@@ -166,8 +172,12 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         self.store = store
         self.policy = policy or policies.Policy(self.oslo_conf)
         self.mapper = mapper or routing.build_mapper()
+        if notifier is None:
+            notifier = notifications.Notifier(self.oslo_conf)
+        self.notifier = notifier
         self.actions = actions.ActionController(self.store, self.policy,
-                                                self._get_image)
+                                                self._get_image,
+                                                notifier=self.notifier)
         self.data_guard = guards.DataGuard(
             application, self._find, self._get_image, self._allows)
         self._warned_anonymous = False
@@ -526,9 +536,10 @@ def filter_factory(global_conf, **local_conf):
     config.warn_unknown(local_conf)
     prototype = DeactivateFilter(None, conf)
     LOG.info('glance-deactivate %s: state database %s, fail_open %s, '
-             'policy file %s', _version(), prototype.store.safe_url,
-             prototype.options.fail_open,
-             prototype.policy.enforcer.policy_file or '(none: defaults)')
+             'policy file %s, notifications %s', _version(),
+             prototype.store.safe_url, prototype.options.fail_open,
+             prototype.policy.enforcer.policy_file or '(none: defaults)',
+             'on' if prototype.notifier.enabled else 'off')
     if prototype.options.fail_open:
         LOG.warning('[%s] fail_open is set: while the deactivation database '
                     'is unreachable, deactivated images can be downloaded',
@@ -538,5 +549,6 @@ def filter_factory(global_conf, **local_conf):
         return DeactivateFilter(app, prototype.oslo_conf,
                                 store=prototype.store,
                                 policy=prototype.policy,
-                                mapper=prototype.mapper)
+                                mapper=prototype.mapper,
+                                notifier=prototype.notifier)
     return _filter

@@ -34,8 +34,8 @@ REQUIREMENTS = os.path.join(os.path.dirname(PACKAGE), 'requirements.txt')
 
 # Import names of the runtime requirements (requirements.txt).
 RUNTIME = {'pbr', 'webob', 'paste', 'routes', 'oslo_config', 'oslo_context',
-           'oslo_db', 'oslo_log', 'oslo_middleware', 'oslo_policy',
-           'sqlalchemy', 'alembic'}
+           'oslo_db', 'oslo_log', 'oslo_messaging', 'oslo_middleware',
+           'oslo_policy', 'sqlalchemy', 'alembic'}
 FORBIDDEN = {'tests', 'glanceclient', 'gunicorn', 'requests', 'openstack',
              'keystoneauth1', 'glance'}
 
@@ -79,8 +79,8 @@ class TestPackage(testtools.TestCase):
                       not line.startswith('#')}
         self.assertEqual({'pbr', 'webob', 'pastedeploy', 'routes',
                           'oslo.config', 'oslo.context', 'oslo.db',
-                          'oslo.log', 'oslo.middleware', 'oslo.policy',
-                          'sqlalchemy', 'alembic'}, listed)
+                          'oslo.log', 'oslo.messaging', 'oslo.middleware',
+                          'oslo.policy', 'sqlalchemy', 'alembic'}, listed)
 
     def test_no_test_demo_or_client_code_in_the_package(self):
         names = {module for module, _path in modules()}
