@@ -35,7 +35,7 @@ REQUIREMENTS = os.path.join(os.path.dirname(PACKAGE), 'requirements.txt')
 # Import names of the runtime requirements (requirements.txt).
 RUNTIME = {'pbr', 'webob', 'paste', 'routes', 'oslo_config', 'oslo_context',
            'oslo_db', 'oslo_log', 'oslo_middleware', 'oslo_policy',
-           'sqlalchemy', 'alembic'}
+           'sqlalchemy', 'alembic', 'cliff', 'yaml', 'oslo_upgradecheck'}
 FORBIDDEN = {'tests', 'glanceclient', 'gunicorn', 'requests', 'openstack',
              'keystoneauth1', 'glance'}
 
@@ -80,7 +80,8 @@ class TestPackage(testtools.TestCase):
         self.assertEqual({'pbr', 'webob', 'pastedeploy', 'routes',
                           'oslo.config', 'oslo.context', 'oslo.db',
                           'oslo.log', 'oslo.middleware', 'oslo.policy',
-                          'sqlalchemy', 'alembic'}, listed)
+                          'sqlalchemy', 'alembic', 'cliff', 'pyyaml',
+                          'oslo.upgradecheck'}, listed)
 
     def test_no_test_demo_or_client_code_in_the_package(self):
         names = {module for module, _path in modules()}
