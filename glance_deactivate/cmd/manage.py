@@ -23,6 +23,8 @@ Usage::
     glance-deactivate-manage db sync      # create/upgrade the schema
     glance-deactivate-manage db version   # print the schema revision
     glance-deactivate-manage list         # the deactivated images
+    glance-deactivate-manage show IMAGE_ID  # one image: state and history
+    glance-deactivate-manage history [--image ID] [--since T] [--limit N]
     glance-deactivate-manage check-pipeline [PASTE_FILE] [--flavor F]
                              [--strict] [--fix [--output FILE]]
 
@@ -98,6 +100,8 @@ COMMANDS = (
     ('db sync', schema.DbSync),
     ('db version', schema.DbVersion),
     ('list', records.ListDeactivations),
+    ('show', records.ShowDeactivation),
+    ('history', records.History),
     ('check-pipeline', pipeline.CheckPipeline),
 )
 

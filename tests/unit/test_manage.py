@@ -42,7 +42,8 @@ from tests.unit import schema
 
 UUID = '5b1dfb3e-4a3b-4c2e-9d6f-0a6c1b2d3e4f'
 FIRST_REVISION = 'eb82333ad427'
-HEADER = ('| Image ID | Deactivated At | User ID | Project ID | Held |')
+HEADER = ('| Image ID | Deactivated At | User ID | Project ID | Held | Reason '
+          '| Owner |')
 
 
 class ManageTestBase(testtools.TestCase):
@@ -138,7 +139,8 @@ class DbCommandsTest(ManageTestBase):
 class ReadOnlyTest(ManageTestBase):
     """Read-only commands never create state (issue 13, point 5)."""
 
-    READ_ONLY = (['db', 'version'], ['list'], ['list', '-f', 'json'])
+    READ_ONLY = (['db', 'version'], ['list'], ['list', '-f', 'json'],
+                 ['show', UUID], ['history'], ['history', '--image', UUID])
 
     def test_missing_sqlite_file(self):
         # auto_create_schema (true by default) does not apply to reads.
@@ -273,8 +275,8 @@ class ListTest(ManageTestBase):
         self.assertEqual((0, ''), (status, out))
         status, out, err = self.run_manage('list', '-f', 'csv')
         self.assertEqual(
-            (0, '"Image ID","Deactivated At","User ID","Project ID","Held"'),
-            (status, out.strip()))
+            (0, '"Image ID","Deactivated At","User ID","Project ID","Held",'
+                '"Reason","Owner"'), (status, out.strip()))
 
     def add_records(self):
         state_store = self.make_store()
@@ -291,7 +293,8 @@ class ListTest(ManageTestBase):
         self.assertEqual(0, status, err)
         rows = {row['Image ID']: row for row in json.loads(out)}
         self.assertEqual({'Image ID': UUID.upper(), 'Deactivated At': when,
-                          'User ID': 'u1', 'Project ID': 'p1', 'Held': True},
+                          'User ID': 'u1', 'Project ID': 'p1', 'Held': True,
+                          'Reason': None, 'Owner': None},
                          rows[UUID.upper()])
         self.assertEqual((None, None, False),
                          (rows['0-other']['User ID'],
@@ -301,13 +304,14 @@ class ListTest(ManageTestBase):
         self.assertEqual(2, len(yaml.safe_load(out)))
         status, out, err = self.run_manage('list')
         self.assertEqual(['Image ID', 'Deactivated At', 'User ID',
-                          'Project ID', 'Held'],
+                          'Project ID', 'Held', 'Reason', 'Owner'],
                          [cell.strip() for cell in
                           out.splitlines()[1].strip('|').split('|')])
         self.assertNotIn('No deactivated images', out)
         rows = [[cell.strip() for cell in line.strip('|').split('|')]
                 for line in out.splitlines() if line.startswith('| ')]
-        self.assertIn([UUID.upper(), when, 'u1', 'p1', 'True'], rows)
+        self.assertIn([UUID.upper(), when, 'u1', 'p1', 'True', 'None',
+                       'None'], rows)
 
     def test_columns_and_value(self):
         self.add_records()
@@ -358,8 +362,9 @@ class CommandLineTest(ManageTestBase):
                 (status, (out or err).strip()), words)
 
     def test_command_table(self):
-        self.assertEqual(['db sync', 'db version', 'list', 'check-pipeline'],
-                         [words for words, _command in manage.COMMANDS][:4])
+        self.assertEqual(['db sync', 'db version', 'list', 'show', 'history',
+                          'check-pipeline'],
+                         [words for words, _command in manage.COMMANDS])
 
     def test_unexpected_error_has_no_traceback(self):
         self.sync()
