@@ -631,6 +631,14 @@ def _read_text(path):
         raise PasteFileError('cannot read %s: %s' % (path, _one_line(exc)))
 
 
+def check_file(path, flavor=None, app=DEFAULT_APP):
+    """Check the paste file at ``path``; return a :class:`PasteReport`.
+
+    Raises PasteFileError when the file cannot be read or parsed.
+    """
+    return check_text(_read_text(path), str(path), flavor, app)
+
+
 def check_paste_file(path):
     """Check the paste file at ``path``; return a list of PipelineReport.
 
@@ -726,7 +734,7 @@ def run(path, out=None, strict=False, flavor=None, app=DEFAULT_APP,
     """
     out = sys.stdout if out is None else out
     try:
-        report = check_text(_read_text(path), str(path), flavor, app)
+        report = check_file(path, flavor, app)
     except PasteFileError as exc:
         out.write('ERROR: %s\n' % exc)
         return EXIT_UNREADABLE

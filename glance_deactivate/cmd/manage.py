@@ -143,10 +143,10 @@ command_opt = cfg.SubCommandOpt(
     help="'COMMAND --help' shows the options of a command")
 
 
-def default_config_files():
-    """glance-api's configuration files, then our own, if they exist."""
+def default_config_files(prog=PROG):
+    """glance-api's configuration files, then ``prog``'s, if they exist."""
     found = []
-    for prog in ('glance-api', PROG):
+    for prog in ('glance-api', prog):
         for path in cfg.find_config_files(project='glance', prog=prog):
             if path not in found:
                 found.append(path)

@@ -19,22 +19,29 @@ These commands read the state database the filter writes (see
 append-only history of every deactivate, reactivate and delete.  Times are
 UTC, ISO 8601 (``2026-12-04T15:01:02Z``; events have microseconds).
 
-``list [--owner PROJECT] [--deactivated-by USER_OR_PROJECT] [--held |
---not-held] [--since T] [--until T] [--limit N] [--marker IMAGE_ID]``
+Usage::
+
+    glance-deactivate-manage list [--owner PROJECT]
+        [--deactivated-by USER_OR_PROJECT] [--held | --not-held]
+        [--since T] [--until T] [--limit N] [--marker IMAGE_ID]
+    glance-deactivate-manage show IMAGE_ID [--limit N]
+    glance-deactivate-manage history [--image IMAGE_ID] [--since T]
+        [--limit N] [--marker EVENT_ID] [--long]
+
+``list``
     The images deactivated now, newest first: when, by which user and
     project, whether the deactivation is **held** (made by an admin: only
     an admin may reactivate), the reason given and the image's owner at the
     time.  The table has a header even when empty, followed by ``No
     deactivated images.``; ``-f json``/``-f yaml`` give ``[]``.
-``show IMAGE_ID [--limit N]``
+``show``
     One image's current state (deactivated or not, since when, by whom,
     held, reason, owner, the event that made the record) and its history,
     newest first (``--limit``: the newest N events).  The id is compared
     exactly, as the filter compares it.  An image without any record or
     event shows ``Deactivated: False`` and an empty history: the command
     cannot ask the image service whether the image exists.
-``history [--image IMAGE_ID] [--since T] [--limit N] [--marker EVENT_ID]
-[--long]``
+``history``
     Events of every image (or of one), newest first: time, image, action
     (``deactivate``, ``reactivate``, ``deleted``), outcome (``changed``,
     ``no-op``, ``refused``, ``migrated``), the caller's user and project,

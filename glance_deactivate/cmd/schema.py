@@ -20,16 +20,21 @@
     Running it again is a no-op.  Needed once for MySQL/MariaDB and
     PostgreSQL, and after each upgrade of glance-deactivate that brings a
     migration.  Run it as the service user (``glance``), so that a SQLite
-    file belongs to the user the API runs as.
+    file belongs to the user the API runs as.  With no configuration file
+    found it warns and creates the built-in default,
+    ``sqlite:////var/lib/glance/glance-deactivate.sqlite``.
 ``db version``
     Print the current schema revision.  Read-only: a database that does not
     exist or has no schema is an error (exit status 1), never created.
 """
 
 from cliff import command
+from oslo_log import log as logging
 
 from glance_deactivate.cmd import base
 from glance_deactivate.cmd import database
+
+LOG = logging.getLogger(__name__)
 
 
 class DbSync(base.Errors, command.Command):
@@ -38,6 +43,9 @@ class DbSync(base.Errors, command.Command):
     def take_action(self, parsed_args):
         conf = self.app.conf
         state_store = database.open_store(conf, create=True)
+        if not database.config_files(conf):
+            LOG.warning('No configuration file found: creating the default '
+                        'state database %s', state_store.safe_url)
         try:
             # The first contact is bounded; the migrations are not.
             before = database.call(conf.db_timeout,

@@ -58,7 +58,7 @@ class ManageTestBase(testtools.TestCase):
         # No configuration file of this machine may leak into a test.
         self.useFixture(fixtures.MonkeyPatch(
             'glance_deactivate.cmd.manage.default_config_files',
-            lambda: []))
+            lambda *args: []))
 
     def write_config(self, url, name='glance-api.conf', max_retries=0,
                      extra='', defaults=''):

@@ -47,7 +47,7 @@ class CheckPipelineCommandTest(testtools.TestCase):
         # No glance-api.conf of this machine may leak into the command.
         self.useFixture(fixtures.MonkeyPatch(
             'glance_deactivate.cmd.manage.default_config_files',
-            lambda: []))
+            lambda *args: []))
         with open(DATA_COPY, encoding='utf-8') as paste_file:
             self.shipped = paste_file.read()
 

@@ -54,7 +54,7 @@ class _RecordCommands(object):
         self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
         self.useFixture(fixtures.MonkeyPatch(
             'glance_deactivate.cmd.manage.default_config_files',
-            lambda: []))
+            lambda *args: []))
         tmp = self.useFixture(fixtures.TempDir()).path
         self.config_file = os.path.join(tmp, 'glance-api.conf')
         with open(self.config_file, 'w') as f:
