@@ -29,6 +29,7 @@ import textwrap
 
 import fixtures
 from oslo_db.sqlalchemy import test_fixtures
+import sqlalchemy as sa
 import testtools
 import yaml
 
@@ -246,9 +247,56 @@ class SQLiteRecordCommandsTest(_RecordCommands, _SQLiteFile):
     pass
 
 
+class _EmptyDatabase(object):
+    """Read-only commands on a server database without our schema."""
+
+    def run_manage(self, *args, url=None):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        config_file = os.path.join(tmp, 'glance-api.conf')
+        with open(config_file, 'w') as f:
+            f.write('[image_deactivation]\nconnection = %s\n'
+                    'max_retries = 0\n' % (url or self.url))
+        stdout = self.useFixture(fixtures.MonkeyPatch(
+            'sys.stdout', io.StringIO())).new_value
+        stderr = self.useFixture(fixtures.MonkeyPatch(
+            'sys.stderr', io.StringIO())).new_value
+        self.useFixture(fixtures.MonkeyPatch(
+            'glance_deactivate.cmd.manage.default_config_files',
+            lambda *args: []))
+        status = manage.main(['--config-file', config_file] + list(args))
+        return status, stdout.getvalue(), stderr.getvalue()
+
+    def test_no_schema_is_an_error_and_stays_so(self):
+        for args in (['list'], ['show', UUID], ['history'],
+                     ['db', 'version']):
+            status, out, err = self.run_manage(*args)
+            self.assertEqual((1, ''), (status, out), args)
+            self.assertIn('has no glance-deactivate schema', err)
+            self.assertEqual(1, len(err.splitlines()), err)
+        engine = self._db_default.engine
+        with engine.connect() as connection:
+            self.assertEqual([], sa.inspect(connection).get_table_names())
+
+    def test_missing_database(self):
+        url = self.url.rsplit('/', 1)[0] + '/no_such_database_here'
+        status, out, err = self.run_manage('list', url=url)
+        self.assertEqual((1, ''), (status, out))
+        self.assertTrue(err.startswith('ERROR: deactivation state database '),
+                        err)
+        self.assertIn('no_such_database_here', err)
+
+
 class MySQLRecordCommandsTest(_RecordCommands, _Provisioned):
     FIXTURE = test_fixtures.MySQLOpportunisticFixture
 
 
 class PostgreSQLRecordCommandsTest(_RecordCommands, _Provisioned):
+    FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
+
+
+class MySQLEmptyDatabaseTest(_EmptyDatabase, _Provisioned):
+    FIXTURE = test_fixtures.MySQLOpportunisticFixture
+
+
+class PostgreSQLEmptyDatabaseTest(_EmptyDatabase, _Provisioned):
     FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
