@@ -820,7 +820,7 @@ def _rewrite(lines, first, end, option, entries):
     return out
 
 
-def _filter_name(parser, filters):
+def _filter_name(filters):
     """The filter section name --fix uses, and whether to add it."""
     ours = sorted(name for name in filters
                   if _kind_by_factory(_filter_factory(filters, name) or '')
@@ -847,7 +847,7 @@ def fix_text(text, source='<string>'):
         raise PasteFileError('%s holds no [pipeline:...] section and no '
                              'pipeline_factory composite' % source)
     filters = _sections(parser, 'filter')
-    name, add_stanza = _filter_name(parser, filters)
+    name, add_stanza = _filter_name(filters)
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith('\n'):
         lines[-1] += '\n'

@@ -21,8 +21,9 @@ before and after an upgrade or a restart::
     glance-deactivate-status --config-file /etc/glance/glance-api.conf \\
         upgrade check [--json]
 
-It reads the configuration files ``glance-deactivate-manage`` reads and
-checks, in order:
+It reads the configuration files ``glance-deactivate-manage`` reads
+(``glance-api.conf``, then ``glance-deactivate-manage.conf``, or those
+named with ``--config-file``/``--config-dir``) and checks, in order:
 
 ``Options``
     Every ``[image_deactivation]`` option has a valid value (the message is
@@ -147,7 +148,7 @@ class Checks(upgradecheck.UpgradeCommands):
 
     def _check_pipeline(self):
         def check():
-            path = pipeline.find_paste_file(self.conf, PROG)
+            path = pipeline.find_paste_file(self.conf, manage.PROG)
             flavor = self.conf[pipeline.GROUP].flavor or None
             report = pipeline_check.check_file(path, flavor)
             summary = pipeline_check.summary(report)
@@ -206,7 +207,7 @@ def _run(argv):
     try:
         conf(args=argv, project='glance', prog=PROG,
              version=base.version_string(),
-             default_config_files=manage.default_config_files(PROG))
+             default_config_files=manage.default_config_files())
     except SystemExit as exc:  # --help, --version, or a usage error
         return exc.code if isinstance(exc.code, int) else 2
     except cfg.Error as exc:

@@ -467,6 +467,19 @@ class TestUnreadable(PipelineCheckTestBase):
                           os.path.join(self.tmp, 'missing.ini'))
 
 
+class TestSample(PipelineCheckTestBase):
+
+    SAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir,
+                          'etc', 'glance-api-paste.ini.sample')
+
+    def test_sample_is_right_for_every_flavor(self):
+        text = _read(self.SAMPLE)
+        for flavor in [None] + FLAVORS[1:]:
+            code, lines = self.run_check(text, strict=True, flavor=flavor)
+            self.assertEqual(0, code, lines)
+        self.assertEqual([], pipeline_check.fix_text(text)[1])
+
+
 class TestFix(PipelineCheckTestBase):
 
     def fix(self, text):
