@@ -69,7 +69,8 @@ error (no traceback unless ``--debug``), for example a database that cannot
 be reached, does not exist or has no schema (read-only commands never
 create one: only ``db sync`` does), or an option value the API would refuse
 (the same message); 2 for a command-line usage error.  ``check-pipeline``
-has its own codes (see below).
+has its own codes (0 right, 1 wrong, 2 unreadable; see
+``glance_deactivate.pipeline_check``).
 """
 
 import argparse
@@ -146,8 +147,8 @@ command_opt = cfg.SubCommandOpt(
 def default_config_files(prog=PROG):
     """glance-api's configuration files, then ``prog``'s, if they exist."""
     found = []
-    for prog in ('glance-api', prog):
-        for path in cfg.find_config_files(project='glance', prog=prog):
+    for name in ('glance-api', prog):
+        for path in cfg.find_config_files(project='glance', prog=name):
             if path not in found:
                 found.append(path)
     return found
