@@ -138,9 +138,18 @@ def open_store(conf, create=False, default_files=()):
     path = _sqlite_file(conf)
     if not create and path is not None and not os.path.exists(path):
         raise base.CommandError(
-            'the deactivation state database %s does not exist (%s); %s'
-            % (state_store.safe_url, path, SYNC_HINT))
+            'the deactivation state database %s does not exist (%s)%s; %s'
+            % (state_store.safe_url, path, _default_note(conf), SYNC_HINT))
     return state_store
+
+
+def _default_note(conf):
+    """Say so when ``connection`` is the built-in default, not configured."""
+    location = conf.get_location('connection', opts.GROUP)
+    if location is not None and location.location == cfg.Locations.opt_default:
+        return (' (the built-in default: [%s] connection is set in none of '
+                '%s)' % (opts.GROUP, ', '.join(config_files(conf))))
+    return ''
 
 
 def call(timeout, func, *args, **kwargs):

@@ -110,11 +110,15 @@ class Checks(upgradecheck.UpgradeCommands):
             # The values, then the URL, as the filter reads them; nothing
             # connects yet.
             database.check_options(self.conf)
-            database.open_store(self.conf, create=True).dispose()
+            state_store = database.open_store(self.conf, create=True)
+            state_store.dispose()
             # The policy file parses (its rules may name the host's own
             # defaults, so undefined names are not judged here).
-            policies.Policy(self.conf).enforcer.load_rules()
-            return _result(SUCCESS)
+            enforcer = policies.Policy(self.conf).enforcer
+            enforcer.load_rules()
+            return _result(SUCCESS, 'state database %s; policy file %s' % (
+                state_store.safe_url,
+                enforcer.policy_path or 'none found (defaults apply)'))
         return self._guarded(check)
 
     def _check_database(self):

@@ -154,6 +154,20 @@ class ReadOnlyTest(ManageTestBase):
         # Neither the file nor its directory was created.
         self.assertFalse(os.path.exists(os.path.dirname(self.db_path)))
 
+    def test_default_connection_is_named_as_such(self):
+        config_file = os.path.join(self.tmp, 'bare.conf')
+        with open(config_file, 'w') as f:
+            f.write('[DEFAULT]\nbind_port = 9292\n')
+        status, out, err = self.run_manage('list', config_file=config_file)
+        self.assertEqual(1, status)
+        self.assertOneLineError(
+            err, 'glance-deactivate.sqlite does not exist',
+            '(the built-in default: [image_deactivation] connection is set '
+            'in none of %s)' % config_file)
+        # A configured one is not called a default.
+        status, out, err = self.run_manage('list')
+        self.assertNotIn('built-in default', err)
+
     def test_empty_database_file(self):
         os.makedirs(os.path.dirname(self.db_path))
         open(self.db_path, 'w').close()
