@@ -167,7 +167,7 @@ class ActionController(object):
             # the hold (and so does it for a hold set after this look-up).
             lift_hold = self.policy.allows(transition.rule, context, image,
                                            True)
-            allowed = lift_hold or self.policy.allows(
+            allowed = (held and lift_hold) or self.policy.allows(
                 transition.rule, context, image, False)
         if not allowed:
             LOG.debug('Policy %s refused %s of image %s',
