@@ -35,7 +35,8 @@ REQUIREMENTS = os.path.join(os.path.dirname(PACKAGE), 'requirements.txt')
 # Import names of the runtime requirements (requirements.txt).
 RUNTIME = {'pbr', 'webob', 'paste', 'routes', 'oslo_config', 'oslo_context',
            'oslo_db', 'oslo_log', 'oslo_messaging', 'oslo_middleware',
-           'oslo_policy', 'sqlalchemy', 'alembic'}
+           'oslo_policy', 'sqlalchemy', 'alembic', 'cliff', 'yaml',
+           'oslo_upgradecheck'}
 FORBIDDEN = {'tests', 'glanceclient', 'gunicorn', 'requests', 'openstack',
              'keystoneauth1', 'glance'}
 
@@ -80,7 +81,8 @@ class TestPackage(testtools.TestCase):
         self.assertEqual({'pbr', 'webob', 'pastedeploy', 'routes',
                           'oslo.config', 'oslo.context', 'oslo.db',
                           'oslo.log', 'oslo.messaging', 'oslo.middleware',
-                          'oslo.policy', 'sqlalchemy', 'alembic'}, listed)
+                          'oslo.policy', 'sqlalchemy', 'alembic', 'cliff',
+                          'pyyaml', 'oslo.upgradecheck'}, listed)
 
     def test_no_test_demo_or_client_code_in_the_package(self):
         names = {module for module, _path in modules()}
