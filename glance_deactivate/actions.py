@@ -23,9 +23,12 @@ Checks run in Glance 33's order, with its status codes and messages:
    for an image the caller cannot see
 4. the policy rule -> 403 ``You are not authorized to complete deactivate
    action.``
-5. the status -> 403 ``Not allowed to deactivate image in status 'queued'``;
+5. an image the image service itself holds deactivated (a store with the
+   feature): ``reactivate`` goes to the store's own action, as the caller
+   (``glance_deactivate.native``); its refusal is the answer
+6. the status -> 403 ``Not allowed to deactivate image in status 'queued'``;
    already in the target status -> 204 and nothing changes
-6. the change is recorded -> 204
+7. the change is recorded -> 204
 """
 
 import collections
@@ -69,10 +72,12 @@ class ActionController(object):
         the image service's own refusal.
     """
 
-    def __init__(self, store, policy, lookup):
+    def __init__(self, store, policy, lookup, native=None):
         self.store = store
         self.policy = policy
         self.lookup = lookup
+        # glance_deactivate.native.StoreActions: a store with the feature.
+        self.native = native
 
     def __call__(self, req, image_id, action):
         transition = TRANSITIONS[action]
@@ -84,9 +89,9 @@ class ActionController(object):
         image, refusal = self.lookup(req.environ, image_id)
         if refusal is not None:
             return refusal
-        return self.transition(transition, context, image)
+        return self.transition(transition, context, image, req.environ)
 
-    def transition(self, transition, context, image):
+    def transition(self, transition, context, image, environ=None):
         # The exact id the image service reports: never the path's spelling.
         image_id = str(image['id'])
         if not self.policy.allows(transition.rule, context, image):
@@ -94,6 +99,11 @@ class ActionController(object):
                       transition.rule, transition.action, image_id)
             return webob.exc.HTTPForbidden(
                 explanation=MSG_NOT_AUTHORIZED % transition.action)
+        if self.native is not None and environ is not None:
+            # A store's own deactivation is lifted by the store itself.
+            refusal, image = self.native(environ, image, transition.action)
+            if refusal is not None:
+                return refusal
         record = self.store.get(image_id)
         status = overlay.effective_status(
             image, {image_id} if record else frozenset())

@@ -121,6 +121,7 @@ from glance_deactivate import config
 from glance_deactivate import context as request_context
 from glance_deactivate import guards
 from glance_deactivate import listing
+from glance_deactivate import native
 from glance_deactivate import opts
 from glance_deactivate import overlay
 from glance_deactivate import policies
@@ -160,8 +161,10 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         self.store = store
         self.policy = policy or policies.Policy(self.oslo_conf)
         self.mapper = mapper or routing.build_mapper()
-        self.actions = actions.ActionController(self.store, self.policy,
-                                                self._get_image)
+        self.actions = actions.ActionController(
+            self.store, self.policy, self._get_image,
+            native=native.StoreActions(application, self._get_image,
+                                       self.options.max_rewrite_bytes))
         self.data_guard = guards.DataGuard(
             application, self._find, self._get_image, self._allows)
         self._warned_anonymous = False
@@ -382,10 +385,22 @@ class DeactivateFilter(base.ConfigurableMiddleware):
 
     def _list(self, environ, start_response, route):
         pairs = reading.query_pairs(environ)
-        plan = self._checked(listing.plan, pairs, self.store.list_ids)
+        ids = self._deactivated_ids(environ)
+        segments = self._checked(listing.status_segments, pairs, ids)
+        if segments is not None:
+            return self._status_sorted_list(environ, start_response, pairs,
+                                            segments)
+        plan = self._checked(listing.plan, pairs, ids)
         if plan is None:
             return self._overlay_list(environ, start_response)
         return self._planned_list(environ, start_response, pairs, plan)
+
+    def _deactivated_ids(self, environ):
+        """A callable: every deactivated id, the filter's and the store's."""
+        def ids():
+            return set(self.store.list_ids()) | native.deactivated_ids(
+                self.application, environ, self.options.max_rewrite_bytes)
+        return ids
 
     def _create(self, environ, start_response, route):
         response = upstream.call(self.application, environ)
@@ -425,6 +440,27 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                                   document)
 
     def _planned_list(self, environ, start_response, pairs, plan):
+        return self._listed(environ, start_response, lambda fetch, among: (
+            listing.planned_page(pairs, plan, fetch, among)))
+
+    def _status_sorted_list(self, environ, start_response, pairs, segments):
+        marker = reading.first(pairs, 'marker')
+        marker_status = None
+        if marker is not None:
+            image, refusal = self._get_image(environ, marker)
+            if refusal is not None:
+                # The store's own answer to the caller's marker.
+                upstream.close(refusal.app_iter)
+                return self._overlay_list(environ, start_response)
+            marker_status = overlay.effective_status(
+                image, self._checked(self.store.deactivated_among,
+                                     [str(image.get('id'))]) or set())
+        return self._listed(environ, start_response, lambda fetch, among: (
+            listing.segmented_page(pairs, segments, marker_status, fetch,
+                                   among)))
+
+    def _listed(self, environ, start_response, run):
+        """Answer with ``run(fetch, deactivated_among)``'s listing.Page."""
         answers = []
 
         def fetch(store_pairs):
@@ -442,8 +478,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             return document
 
         try:
-            page = listing.planned_page(pairs, plan, fetch,
-                                        self._deactivated_among_once())
+            page = run(fetch, self._deactivated_among_once())
         except _Answer as answer:
             return answer.response(environ, start_response)
         images = page.document['images']
