@@ -20,23 +20,32 @@ the store can answer, plus a predicate the filter applies to what comes
 back:
 
 ``status=deactivated`` (alone)
-    becomes ``status=active&id=in:<deactivated ids>``: the store does the
-    filtering, sorting and paging, and the cost grows with the number of
-    deactivated images, not with the catalogue.
+    becomes ``status=in:active,deactivated&id=in:<deactivated ids>`` (the
+    filter's ids and those the store itself holds deactivated, see
+    ``glance_deactivate.native``): the store does the filtering, sorting
+    and paging, and the cost grows with the number of deactivated images,
+    not with the catalogue.
 ``status=active``, ``status=in:active,queued``
     asks the store for the same and drops the deactivated images from each
     page, fetching further pages to fill ``limit`` (cost grows with the
     number of deactivated images met).
-``status=in:deactivated,queued``, ``status=neq:active``, ...
-    asks the store for ``active`` too and keeps what matches.
+``status=in:deactivated,queued``, ...
+    asks the store for ``active`` too and keeps what matches.  Any other
+    operator (``neq:``, ...) is Glance's own 400, from the store.
 
 Every other parameter (filters, sorting, ``limit``, ``marker``) is passed
 on untouched, and the ``first`` and ``next`` links are rebuilt from the
 caller's own query so that paging goes on through the filter.
 
-Natively deactivated images (a store that has the feature itself) are
-listed by the store under its own status and are not merged into
-``status=deactivated`` answers.
+A listing sorted by ``status`` first (``sort_key=status``,
+``sort=status:desc,name:asc``, ...) is answered run by run
+(:func:`status_segments`, :func:`segmented_page`): the store would sort a
+deactivated image among the active ones, Glance sorts ``deactivated`` as
+the string it is.  Glance's ``next`` links are rebuilt as its serializer
+builds them (:func:`link`).
+
+Images a store with the feature deactivated itself are listed under the
+store's own status, ``deactivated``.
 
 :func:`planned_page` runs a plan: it asks for store pages through a
 callable (so it is tested without WSGI), keeps what the caller asked for,
@@ -223,6 +232,11 @@ OTHER_STATUSES = ('deleted', 'importing', 'killed', 'pending_delete',
                   'queued', 'saving', 'uploading')
 _SORT_PARAMS = ('sort', 'sort_key', 'sort_dir')
 
+# The largest store page asked for while skipping deactivated images
+# (Glance's default ``api_limit_max``; a store that caps lower answers with
+# ``next`` and is read on).
+MAX_SCAN_PAGE = 1000
+
 
 def sort_order(pairs: list) -> list | None:
     """The (key, direction) list Glance 33 sorts a listing by, or None.
@@ -277,6 +291,9 @@ class Segment(typing.NamedTuple):
     store_pairs: list
     wanted: frozenset
     needs_filter: bool
+    # Images the store may list in this run that the filter drops: a page
+    # asks the store for that many more (so one store page fills it).
+    scan_extra: int = 0
 
 
 def status_rank(status: str) -> int:
@@ -325,6 +342,13 @@ def status_segments(pairs: list, deactivated_ids: typing.Callable
     def wants(statuses):
         return wanted is None or bool(wanted & set(statuses))
 
+    known = []
+
+    def listed():
+        if not known:
+            known.append(sorted(deactivated_ids()))
+        return known[0]
+
     segments = []
     active = images.ACTIVE
     deactivated = images.DEACTIVATED
@@ -332,14 +356,14 @@ def status_segments(pairs: list, deactivated_ids: typing.Callable
         segments.append(Segment(
             0,
             others + [('status', active)] + sort(rest),
-            frozenset([active]), True))
+            frozenset([active]), True, len(listed())))
     if wants([deactivated]):
         ids = [v for k, v in pairs if k == 'id']
         store_pairs = others + [
             ('status', _encode_status({active, deactivated}))] + sort(rest)
         if not ids:
-            listed = sorted(deactivated_ids()) or [NO_IMAGE]
-            store_pairs.append(('id', 'in:' + ','.join(listed)))
+            store_pairs.append(('id', 'in:' + ','.join(
+                listed() or [NO_IMAGE])))
         segments.append(Segment(1, store_pairs, frozenset([deactivated]),
                                 True))
     other = [s for s in OTHER_STATUSES if wants([s])]
@@ -392,12 +416,16 @@ def segmented_page(pairs: list, segments: list, marker_status: str | None,
     rounds = max_rounds
     for segment in todo:
         query = list(segment.store_pairs)
+        page_pairs = []
         if limit is not None:
-            query.append(('limit', str(limit - len(kept))))
+            remaining = limit - len(kept)
+            page_pairs.append(('limit', str(remaining)))
+            query.append(('limit', str(min(remaining + segment.scan_extra,
+                                           MAX_SCAN_PAGE))))
         if marker is not None:
             query.append(('marker', marker))
         plan = Plan(query, segment.wanted, segment.needs_filter)
-        page = planned_page(query, plan, fetch, deactivated_among,
+        page = planned_page(page_pairs, plan, fetch, deactivated_among,
                             max_rounds=rounds)
         rounds = max(1, rounds - 1)
         document = page.document

@@ -35,6 +35,12 @@ through to the image service unchanged and streamed.  Status codes and
 messages are Glance 33's own; an image the caller cannot see gets the
 service's own 404, never a 403, for the same work as a missing id.
 
+In front of an image service that has the feature itself (Glance since
+Kilo), an image the *service* holds deactivated is left to it: its own
+``reactivate`` action lifts it, asked as the caller, and the filter never
+answers 204 unless the image ends in the named state (see
+``glance_deactivate.native``).
+
 The filter reads every request as Glance does (``glance_deactivate.
 reading``: WebOb's query parser, Routes' method override, Glance's body
 test) and refuses any ``_method`` override on its routes (400); any
