@@ -303,6 +303,16 @@ def status_rank(status: str) -> int:
     return 1 if status == images.DEACTIVATED else 2
 
 
+def sorted_by_status(pairs: list) -> bool:
+    """True when Glance would sort this listing by ``status`` first.
+
+    Without any deactivation recorded by the filter the store's own order
+    is already Glance's (its own deactivated images sort as they should).
+    """
+    order = sort_order(pairs)
+    return bool(order) and order[0][0] == 'status'
+
+
 def status_segments(pairs: list, deactivated_ids: typing.Callable
                     ) -> list | None:
     """How to list by status first, as runs the store can sort itself.

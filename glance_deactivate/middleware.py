@@ -392,20 +392,31 @@ class DeactivateFilter(base.ConfigurableMiddleware):
     def _list(self, environ, start_response, route):
         pairs = reading.query_pairs(environ)
         ids = self._deactivated_ids(environ)
-        segments = self._checked(listing.status_segments, pairs, ids)
-        if segments is not None:
-            return self._status_sorted_list(environ, start_response, pairs,
-                                            segments)
+        if listing.sorted_by_status(pairs) and self._checked(
+                self.store.list_ids, 1):
+            segments = self._checked(listing.status_segments, pairs, ids)
+            if segments is not None:
+                return self._status_sorted_list(environ, start_response,
+                                                pairs, segments)
         plan = self._checked(listing.plan, pairs, ids)
         if plan is None:
             return self._overlay_list(environ, start_response)
         return self._planned_list(environ, start_response, pairs, plan)
 
     def _deactivated_ids(self, environ):
-        """A callable: every deactivated id, the filter's and the store's."""
+        """A callable: every deactivated id, the filter's and the store's.
+
+        Asked once per request at most.
+        """
+        known = []
+
         def ids():
-            return set(self.store.list_ids()) | native.deactivated_ids(
-                self.application, environ, self.options.max_rewrite_bytes)
+            if not known:
+                known.append(set(self.store.list_ids()) |
+                             native.deactivated_ids(
+                                 self.application, environ,
+                                 self.options.max_rewrite_bytes))
+            return known[0]
         return ids
 
     def _create(self, environ, start_response, route):

@@ -104,6 +104,10 @@ def store_action(app, environ: dict, image: dict, action: str,
         transition to finish (its record, if any).
     """
     image_id = str(image['id'])
+    if '/' in image_id or not image_id.isprintable():
+        # Never a Glance id (a UUID): the sub-request could route elsewhere.
+        return webob.exc.HTTPConflict(
+            explanation=MSG_STILL % (action, image.get('status'))), None
     path = '/v2/images/%s/actions/%s' % (image_id, action)
     answer = upstream.call(app, upstream.sub_environ(environ, 'POST', path))
     if answer.status_int != 204:

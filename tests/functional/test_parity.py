@@ -271,13 +271,13 @@ class ParityTest(fixtures.ServersTestCase):
         ]
         statuses = set()
         for query in queries:
-            for limit in (1, 3, 100):
+            for limit in ('limit=1&', 'limit=3&', 'limit=100&', ''):
                 pages = {}
                 for stack, server in self.servers.items():
                     pages[stack] = self.pages(
-                        server, '/v2/images?name=%s&limit=%d&%s' % (
+                        server, '/v2/images?name=%s&%s%s' % (
                             name, limit, query))
-                self.rows.append('%s limit %d: %s' % (query, limit, [
+                self.rows.append('%s %s: %s' % (query, limit, [
                     [status for _id, status in page]
                     for page, _next in pages[OURS]]))
                 self.assertEqual(pages[NATIVE], pages[OURS], query)
