@@ -411,6 +411,19 @@ def segmented_page(pairs: list, segments: list, marker_status: str | None,
                        if k not in ('marker', 'status')])
         if probe.get('next'):
             limit = len(probe['images'])
+    caps = []
+
+    def capped(store_pairs):
+        # A page shorter than asked that still has ``next`` shows the
+        # store's own cap (Glance's ``api_limit_max``), which Glance puts
+        # on the caller's limit too.
+        document = fetch(store_pairs)
+        asked = int_param(store_pairs, 'limit')
+        if document.get('next') and asked and len(document['images']) < (
+                asked):
+            caps.append(len(document['images']))
+        return document
+
     marker = reading.first(pairs, 'marker')
     desc = sort_order(pairs)[0][1] == 'desc'
     todo = list(segments)
@@ -435,9 +448,11 @@ def segmented_page(pairs: list, segments: list, marker_status: str | None,
         if marker is not None:
             query.append(('marker', marker))
         plan = Plan(query, segment.wanted, segment.needs_filter)
-        page = planned_page(page_pairs, plan, fetch, deactivated_among,
+        page = planned_page(page_pairs, plan, capped, deactivated_among,
                             max_rounds=rounds)
         rounds = max(1, rounds - 1)
+        if caps and limit is not None:
+            limit = min([limit] + caps)
         document = page.document
         kept.extend(document['images'])
         deactivated |= page.deactivated
@@ -448,6 +463,8 @@ def segmented_page(pairs: list, segments: list, marker_status: str | None,
             break
         if limit is not None and len(kept) >= limit:
             break
+    if limit is not None and len(kept) > limit:
+        kept = kept[:limit]  # learnt the store's cap after a run
     if document is None:
         document = {'images': [], 'schema': '/v2/schemas/images'}
     if limit is not None and len(kept) >= limit and kept:

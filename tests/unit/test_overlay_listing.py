@@ -202,10 +202,11 @@ class FakeGlanceListing(object):
     STATUS_ORDER = sorted(['active', 'deactivated', 'queued', 'saving',
                            'importing'])
 
-    def __init__(self, images, status_of, page_default=4):
+    def __init__(self, images, status_of, page_default=4, cap=1000):
         self.images = images
         self.status_of = status_of
         self.page_default = page_default
+        self.cap = cap
         self.queries = []
 
     def view(self, image):
@@ -235,7 +236,7 @@ class FakeGlanceListing(object):
                             direction == 'asc')
                 return False
             rows = [r for r in rows if after(r)]
-        limit = int(query.get('limit', self.page_default))
+        limit = min(int(query.get('limit', self.page_default)), self.cap)
         page = rows[:limit]
         document = {'images': page, 'schema': '/v2/schemas/images'}
         if page and len(page) == limit:
@@ -385,3 +386,11 @@ class TestStatusSort(testtools.TestCase):
             # The 25 skipped ones cost no extra rounds: at most two store
             # queries a page (where a page spans two runs).
             self.assertLessEqual(len(self.store.queries), 2 * len(ours))
+
+    def test_the_stores_cap_on_the_limit_is_glances(self):
+        self.native.cap = self.store.cap = 3
+        for pairs in ([('sort_key', 'status'), ('limit', '50')],
+                      [('sort', 'status:asc'), ('limit', '4')]):
+            pages = self.pages(pairs, 'ours')
+            self.assertEqual(self.pages(pairs, 'native'), pages)
+            self.assertEqual(3, len(pages[0][0]))
