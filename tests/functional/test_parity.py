@@ -33,8 +33,9 @@ status must be the same:
   query strings, unknown action names (answer and state);
 * downloads by callers Glance's image policy does not name (a member of
   the owning project whose only role is ``observer``, an unscoped caller
-  with no project on a public image): Glance's deactivation 403, while a
-  caller its database does not show the image to keeps the 404;
+  with no project or an anonymous one on a public image): Glance's
+  deactivation 403, while a caller its database does not show the image
+  to keeps the 404;
 * listings sorted by status first, in both directions and with other keys
   and status filters, page by page through ``next``.
 """
@@ -62,6 +63,8 @@ SERVICE_ONLY_OWNER = devserver.identity_headers(
     'owner-project', roles=('service',), user_id='glance-service')
 UNSCOPED = {'X-Identity-Status': 'Confirmed', 'X-User-Id': 'unscoped-user',
             'X-Roles': ''}
+ANONYMOUS = {}
+ANONYMOUS_CONF = '[DEFAULT]\nallow_anonymous_access = true\n'
 OTHER = fixtures.OTHER
 OURS = fixtures.OURS
 NATIVE = fixtures.NATIVE
@@ -74,8 +77,13 @@ class ParityTest(fixtures.ServersTestCase):
 
     @classmethod
     def make_servers(cls, directory):
-        return {OURS: directory.server('filter'),
-                NATIVE: directory.server('native')}
+        servers = {OURS: directory.server('filter'),
+                   NATIVE: directory.server('native')}
+        for server in servers.values():
+            # Glance's context filter then gives a caller with no identity
+            # an anonymous read-only context (no project, no roles).
+            server.extra_conf = ANONYMOUS_CONF
+        return servers
 
     def setUp(self):
         super(ParityTest, self).setUp()
@@ -229,11 +237,11 @@ class ParityTest(fixtures.ServersTestCase):
         active = self.image(deactivated=False)
         seen = set()
         for image_id in (private, public, active):
-            for caller in (OBSERVER, UNSCOPED, OTHER):
+            for caller in (OBSERVER, UNSCOPED, OTHER, ANONYMOUS):
                 status, _allow, body = self.compare(
                     'GET', '/v2/images/%s/file' % image_id, caller,
                     image_id=image_id)
-                seen.add((image_id, caller['X-User-Id'], status))
+                seen.add((image_id, caller.get('X-User-Id'), status))
         # Glance's own answers, which the filter now gives too: the
         # deactivation 403 to the observer and to the unscoped caller on
         # the public image; 404 where the database hides the image.
@@ -242,6 +250,8 @@ class ParityTest(fixtures.ServersTestCase):
         self.assertIn((private, 'unscoped-user', 404), seen)
         self.assertIn((private, OTHER['X-User-Id'], 404), seen)
         self.assertIn((active, 'observer-user', 404), seen)
+        self.assertIn((public, None, 403), seen)
+        self.assertIn((private, None, 404), seen)
 
     # -- sorting by status ----------------------------------------------------
 
