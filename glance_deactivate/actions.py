@@ -30,8 +30,11 @@ Checks run in Glance 33's order, with its status codes and messages:
    administrator can reactivate it.``, recorded as a ``refused`` event
    (decided in the transaction that reads the hold, so that a hold set a
    moment after the look-up stands too)
-5. the status -> 403 ``Not allowed to deactivate image in status 'queued'``
-6. the change and its event are recorded in one transaction -> 204;
+5. an image the image service itself holds deactivated (a store with the
+   feature): ``reactivate`` goes to the store's own action, as the caller
+   (``glance_deactivate.native``); its refusal is the answer
+6. the status -> 403 ``Not allowed to deactivate image in status 'queued'``
+7. the change and its event are recorded in one transaction -> 204;
    already in the target status -> 204, nothing changes and a ``no-op``
    event is recorded
 
@@ -116,11 +119,13 @@ class ActionController(object):
         (default: ``NullNotifier``).
     """
 
-    def __init__(self, store, policy, lookup, notifier=None):
+    def __init__(self, store, policy, lookup, notifier=None, native=None):
         self.store = store
         self.policy = policy
         self.lookup = lookup
         self.notifier = notifier if notifier is not None else NullNotifier()
+        # glance_deactivate.native.StoreActions: a store with the feature.
+        self.native = native
 
     def __call__(self, req, image_id, action):
         transition = TRANSITIONS[action]
@@ -140,7 +145,7 @@ class ActionController(object):
             return refusal
         return self.transition(transition, context, image, reason=reason,
                                request_id=request_context.request_id(
-                                   req.environ))
+                                   req.environ), environ=req.environ)
 
     def actor(self, context, request_id=None):
         """The ``store.Actor`` of a caller, for its events."""
@@ -151,7 +156,7 @@ class ActionController(object):
             is_admin=self.policy.is_admin(context), request_id=request_id)
 
     def transition(self, transition, context, image, reason=None,
-                   request_id=None):
+                   request_id=None, environ=None):
         # The exact id the image service reports: never the path's spelling.
         image_id = str(image['id'])
         record = self.store.get(image_id)
@@ -174,6 +179,11 @@ class ActionController(object):
                       transition.rule, transition.action, image_id)
             return webob.exc.HTTPForbidden(
                 explanation=MSG_NOT_AUTHORIZED % transition.action)
+        if self.native is not None and environ is not None:
+            # A store's own deactivation is lifted by the store itself.
+            refusal, image = self.native(environ, image, transition.action)
+            if refusal is not None:
+                return refusal
         status = overlay.effective_status(
             image, {image_id} if record else frozenset())
         if status not in (transition.from_status, transition.to_status):

@@ -35,6 +35,12 @@ through to the image service unchanged and streamed.  Status codes and
 messages are Glance 33's own; an image the caller cannot see gets the
 service's own 404, never a 403, for the same work as a missing id.
 
+In front of an image service that has the feature itself (Glance since
+Kilo), an image the *service* holds deactivated is left to it: its own
+``reactivate`` action lifts it, asked as the caller, and the filter never
+answers 204 unless the image ends in the named state (see
+``glance_deactivate.native``).
+
 The filter reads every request as Glance does (``glance_deactivate.
 reading``: WebOb's query parser, Routes' method override, Glance's body
 test) and refuses any ``_method`` override on its routes (400); any
@@ -130,6 +136,7 @@ from glance_deactivate import config
 from glance_deactivate import context as request_context
 from glance_deactivate import guards
 from glance_deactivate import listing
+from glance_deactivate import native
 from glance_deactivate import notifications
 from glance_deactivate import opts
 from glance_deactivate import overlay
@@ -175,9 +182,10 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         if notifier is None:
             notifier = notifications.Notifier(self.oslo_conf)
         self.notifier = notifier
-        self.actions = actions.ActionController(self.store, self.policy,
-                                                self._get_image,
-                                                notifier=self.notifier)
+        self.actions = actions.ActionController(
+            self.store, self.policy, self._get_image, notifier=self.notifier,
+            native=native.StoreActions(application, self._get_image,
+                                       self.options.max_rewrite_bytes))
         self.data_guard = guards.DataGuard(
             application, self._find, self._get_image, self._allows)
         self._warned_anonymous = False
@@ -402,10 +410,33 @@ class DeactivateFilter(base.ConfigurableMiddleware):
 
     def _list(self, environ, start_response, route):
         pairs = reading.query_pairs(environ)
-        plan = self._checked(listing.plan, pairs, self.store.list_ids)
+        ids = self._deactivated_ids(environ)
+        if listing.sorted_by_status(pairs) and self._checked(
+                self.store.list_ids, 1):
+            segments = self._checked(listing.status_segments, pairs, ids)
+            if segments is not None:
+                return self._status_sorted_list(environ, start_response,
+                                                pairs, segments)
+        plan = self._checked(listing.plan, pairs, ids)
         if plan is None:
             return self._overlay_list(environ, start_response)
         return self._planned_list(environ, start_response, pairs, plan)
+
+    def _deactivated_ids(self, environ):
+        """A callable: every deactivated id, the filter's and the store's.
+
+        Asked once per request at most.
+        """
+        known = []
+
+        def ids():
+            if not known:
+                known.append(set(self.store.list_ids()) |
+                             native.deactivated_ids(
+                                 self.application, environ,
+                                 self.options.max_rewrite_bytes))
+            return known[0]
+        return ids
 
     def _create(self, environ, start_response, route):
         response = upstream.call(self.application, environ)
@@ -445,6 +476,27 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                                   document)
 
     def _planned_list(self, environ, start_response, pairs, plan):
+        return self._listed(environ, start_response, lambda fetch, among: (
+            listing.planned_page(pairs, plan, fetch, among)))
+
+    def _status_sorted_list(self, environ, start_response, pairs, segments):
+        marker = reading.first(pairs, 'marker')
+        marker_status = None
+        if marker is not None:
+            image, refusal = self._get_image(environ, marker)
+            if refusal is not None:
+                # The store's own answer to the caller's marker.
+                upstream.close(refusal.app_iter)
+                return self._overlay_list(environ, start_response)
+            marker_status = overlay.effective_status(
+                image, self._checked(self.store.deactivated_among,
+                                     [str(image.get('id'))]) or set())
+        return self._listed(environ, start_response, lambda fetch, among: (
+            listing.segmented_page(pairs, segments, marker_status, fetch,
+                                   among)))
+
+    def _listed(self, environ, start_response, run):
+        """Answer with ``run(fetch, deactivated_among)``'s listing.Page."""
         answers = []
 
         def fetch(store_pairs):
@@ -462,8 +514,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             return document
 
         try:
-            page = listing.planned_page(pairs, plan, fetch,
-                                        self._deactivated_among_once())
+            page = run(fetch, self._deactivated_among_once())
         except _Answer as answer:
             return answer.response(environ, start_response)
         images = page.document['images']
