@@ -192,6 +192,16 @@ class ActionController(object):
             return webob.exc.HTTPForbidden(
                 explanation=MSG_BAD_STATUS % (transition.action, status))
         actor = self.actor(context, request_id)
+        if (transition.to_status == images.DEACTIVATED and record is None
+                and status == images.DEACTIVATED):
+            # The image service itself holds it deactivated
+            # (glance_deactivate.native): as Glance, nothing changes.
+            event = self.store.append_event(
+                image_id, transition.action, state_store.NO_OP, actor,
+                reason=reason, owner=image.get('owner'))
+            LOG.debug('Image %s is deactivated by the image service itself: '
+                      'nothing to do (event %s)', image_id, event.id)
+            return webob.Response(status=204)
         try:
             if transition.to_status == images.DEACTIVATED:
                 changed, event = self.store.deactivate(
