@@ -299,7 +299,8 @@ class DataGuard(object):
         return response(environ, start_response)
 
     def _after(self, guard, environ, start_response, image_id):
-        answer = upstream.call(self.app, environ)
+        # The look-ups below are built from the caller's environ, unmarked.
+        answer = upstream.call(self.app, upstream.isolated(environ))
         decided = 200 <= answer.status_int < 300 or (
             guard.before_policy and answer.status_int == 403)
         if guard.before_policy and answer.status_int == 404:

@@ -370,7 +370,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         return response(environ, start_response)
 
     def _delete(self, environ, start_response, route):
-        response = upstream.call(self.application, environ)
+        response = upstream.call(self.application,
+                                 upstream.isolated(environ))
         if 200 <= response.status_int < 300:
             self._forget_deleted(environ, route['image_id'])
         return response(environ, start_response)

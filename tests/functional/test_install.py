@@ -47,9 +47,10 @@ doc/source/install.rst shows the files under doc/source/install/ with
    prints what its comments say; the member's refused download is the
    API reference's sample.
 
-Every pipeline of the edited file is checked by ``check-pipeline``; only
-the ``keystone`` one is run.  ``CACHING = True`` runs ``keystone+caching``
-instead.
+Every pipeline of the edited file is checked by ``check-pipeline``; the
+PostgreSQL run serves the ``keystone`` flavor, the MariaDB run
+``keystone+caching`` (``CACHING``), with Glance's image cache after the
+filter.
 """
 
 import configparser
@@ -291,7 +292,8 @@ class InstallGuideMixin(object):
         ])
         started = re.search(
             r'INFO glance_deactivate\.middleware \[[^]]*\] glance-deactivate '
-            r'\S+: state database (\S+), fail_open False, policy file (\S+)',
+            r'\S+: state database (\S+), fail_open False, policy file (\S+),'
+            r' notifications off',
             _read(server.workdir, 'glance-api.log'))
         self.assertIsNotNone(started, 'no start-up line')
         self.assertEqual(
@@ -331,6 +333,7 @@ class TestInstallGuidePostgreSQL(InstallGuideMixin, testtools.TestCase):
 class TestInstallGuideMariaDB(InstallGuideMixin, testtools.TestCase):
     BACKEND = fixtures.MYSQL
     DRIVER = 'pymysql'
+    CACHING = True
 
 
 class TestDocumentedFiles(testtools.TestCase):
