@@ -37,6 +37,11 @@ Databases
     database server that is missing skips the test locally and fails it
     under CI (``CI=true``).
 
+A real Keystone
+    :class:`KeystoneTestCase` starts, once for the test class, a real
+    Keystone and Glance APIs that validate its tokens
+    (``keystone_server.Stack``).
+
 Images and HTTP
     :class:`Client` (one ``requests`` session per thread) and one set of
     image helpers: :func:`create_image`, :func:`action`, :func:`deactivate`,
@@ -62,6 +67,7 @@ import testtools
 from testtools import content
 
 from tests.functional import devserver
+from tests.functional import keystone_server
 from tests.functional import rawhttp
 
 # -- callers, data, messages --------------------------------------------------
@@ -752,3 +758,38 @@ class PairTestCase(testtools.TestCase):
         if self.skip_reason:
             self.skipTest(self.skip_reason)
         attach_logs(self, self.pair.servers)
+
+
+# -- a real Keystone ----------------------------------------------------------
+
+class KeystoneTestCase(testtools.TestCase):
+    """A real Keystone and Glance APIs behind it, for the test class.
+
+    ``MODES`` is {region: devserver mode} (:class:`keystone_server.Stack`).
+
+    Started once in ``setUpClass`` (Keystone's start and bootstrap take
+    seconds), stopped in ``tearDownClass``; the Keystone and Glance log
+    tails are attached to a failing test.  Nothing here skips: Keystone and
+    Glance come from the functional environment's own requirements.
+    """
+
+    MODES = {'filter': 'filter', 'native': 'native'}
+
+    @classmethod
+    def setUpClass(cls):
+        super(KeystoneTestCase, cls).setUpClass()
+        cls.stack = keystone_server.Stack(cls.MODES).start()
+        cls.keystone_url = cls.stack.url
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+        super(KeystoneTestCase, cls).tearDownClass()
+
+    def setUp(self):
+        super(KeystoneTestCase, self).setUp()
+        self.addOnException(lambda exc_info: self.addDetail(
+            'logs', content.text_content(self.stack.log_tail(40))))
+
+    def glance_url(self, region):
+        return self.stack.glances[region].url
