@@ -363,8 +363,11 @@ def register_image_endpoints(keystone_url, regions):
     service = _create(admin, '/services', 'service',
                       {'type': 'image', 'name': 'glance'})
     for region, url in sorted(regions.items()):
-        admin.post('/regions', json={'region': {'id': region}},
-                   endpoint_filter=endpoint)
+        resp = admin.post('/regions', json={'region': {'id': region}},
+                          endpoint_filter=endpoint, raise_exc=False)
+        if resp.status_code not in (201, 409):  # 409: bootstrap's region
+            raise RuntimeError('region %s: %d %s' % (
+                region, resp.status_code, resp.text))
         for interface in ('public', 'internal'):
             _create(admin, '/endpoints', 'endpoint', {
                 'service_id': service, 'interface': interface,
