@@ -37,15 +37,15 @@ Databases
     database server that is missing skips the test locally and fails it
     under CI (``CI=true``).
 
-A real Keystone
-    :class:`KeystoneTestCase` starts, once for the test class, a real
-    Keystone and Glance APIs that validate its tokens
-    (``keystone_server.Stack``).
-
 Images and HTTP
     :class:`Client` (one ``requests`` session per thread) and one set of
     image helpers: :func:`create_image`, :func:`action`, :func:`deactivate`,
     :func:`status_of`, :func:`share`, :func:`download_state`.
+
+A real Keystone
+    :class:`KeystoneTestCase` starts, once for the test class, a real
+    Keystone and Glance APIs that validate its tokens
+    (``keystone_server.Stack``).
 
 Callers are identified with the headers Glance's ``context`` middleware
 trusts in these pipelines; the roles follow Glance 33's secure-RBAC
