@@ -27,7 +27,8 @@ not conflict) runs as it does in a cloud, only smaller:
 * served by this module run as a script (``python -m
   tests.functional.keystone_server CONFIG_DIR``): Keystone's WSGI
   application (``keystone.server.wsgi.initialize_public_application``,
-  what ``keystone.wsgi.api`` builds) under wsgiref, bound to 127.0.0.1
+  what ``keystone.wsgi.api`` builds) under wsgiref, one request at a time
+  (SQLite takes one writer), bound to 127.0.0.1
   port 0 by the process itself, which prints ``LISTENING <port>``: no
   port is picked before it is bound.  Keystone parses ``sys.argv`` with
   oslo.config when it starts (``keystone.server.configure`` calls
@@ -60,7 +61,6 @@ import os
 import pwd
 import shutil
 import signal
-import socketserver
 import subprocess
 import sys
 import tempfile
@@ -444,9 +444,6 @@ class Stack(object):
 def _serve(config_dir):
     from wsgiref import simple_server
 
-    class Server(socketserver.ThreadingMixIn, simple_server.WSGIServer):
-        daemon_threads = True
-
     class Handler(simple_server.WSGIRequestHandler):
         def log_message(self, format, *args):
             sys.stderr.write('%s\n' % (format % args))
@@ -457,8 +454,10 @@ def _serve(config_dir):
     os.environ['OS_KEYSTONE_CONFIG_DIR'] = config_dir
     from keystone.server import wsgi
     app = wsgi.initialize_public_application()
+    # One request at a time: Keystone's SQLite database refuses concurrent
+    # writers ("database is locked"), and token requests write.  Nothing
+    # here waits on another request to Keystone, so nothing can deadlock.
     server = simple_server.make_server('127.0.0.1', 0, app,
-                                       server_class=Server,
                                        handler_class=Handler)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     print('LISTENING %d' % server.server_address[1], flush=True)
