@@ -42,7 +42,9 @@ try; ``--exit`` stops after the walk-through.  The exit status is non-zero
 if any step did not give the expected answer.  Ctrl-C, or SIGTERM, stops
 the servers, removes the temporary directory and exits 0; the signals that
 follow while it does so (tox sends SIGINT again, then SIGTERM) are ignored,
-and ``tox.ini`` gives the demo time to finish.
+and ``tox.ini`` gives the demo time to finish.  tox itself still ends an
+interrupted run with ``demo: SKIP`` and ``evaluation failed`` (its exit
+status 1): that is tox's verdict on any run stopped by Ctrl-C.
 """
 
 import argparse
