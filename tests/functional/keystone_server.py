@@ -28,9 +28,9 @@ not conflict) runs as it does in a cloud, only smaller:
   tests.functional.keystone_server CONFIG_DIR``): Keystone's WSGI
   application (``keystone.server.wsgi.initialize_public_application``,
   what ``keystone.wsgi.api`` builds) under wsgiref, one request at a time
-  (SQLite takes one writer), bound to 127.0.0.1
-  port 0 by the process itself, which prints ``LISTENING <port>``: no
-  port is picked before it is bound.  Keystone parses ``sys.argv`` with
+  (SQLite takes one writer), bound to 127.0.0.1 port 0 by the process
+  itself, which prints ``LISTENING <port>``: no port is picked before it
+  is bound.  Keystone parses ``sys.argv`` with
   oslo.config when it starts (``keystone.server.configure`` calls
   ``CONF(...)`` with no ``args``), so the launcher empties its own
   argument list first and finds its configuration through
@@ -52,8 +52,10 @@ role, which Keystone's ``identity:validate_token`` rule asks of a service
 validating other users' tokens.  :func:`glance_authtoken_conf` is the
 ``[keystone_authtoken]`` section a Glance with ``keystone=True`` needs;
 :func:`register_image_endpoints` puts Glance APIs in the catalog, one region
-each, for the command-line clients.  Every token is obtained by keystoneauth
-password authentication (:func:`password_auth`, :func:`token`).
+each, for the command-line clients.  :class:`Stack` runs all of it with
+Glance APIs (under gunicorn, ``devserver.GlanceServer(keystone=True)``)
+behind ``auth_token``.  Every token is obtained by keystoneauth password
+authentication (:func:`password_auth`, :func:`token`).
 """
 
 import grp
