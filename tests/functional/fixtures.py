@@ -53,6 +53,11 @@ Images and HTTP
     image helpers: :func:`create_image`, :func:`action`, :func:`deactivate`,
     :func:`status_of`, :func:`share`, :func:`download_state`.
 
+A real Keystone
+    :class:`KeystoneTestCase` starts, once for the test class, a real
+    Keystone and Glance APIs that validate its tokens
+    (``keystone_server.Stack``).
+
 Callers are identified with the headers Glance's ``context`` middleware
 trusts in these pipelines; the roles follow Glance 33's secure-RBAC
 defaults.
@@ -77,6 +82,7 @@ import testtools
 from testtools import content
 
 from tests.functional import devserver
+from tests.functional import keystone_server
 from tests.functional import rawhttp
 
 # -- callers, data, messages --------------------------------------------------
@@ -990,3 +996,38 @@ class PairTestCase(testtools.TestCase):
         if self.skip_reason:
             self.skipTest(self.skip_reason)
         attach_logs(self, self.pair.servers)
+
+
+# -- a real Keystone ----------------------------------------------------------
+
+class KeystoneTestCase(testtools.TestCase):
+    """A real Keystone and Glance APIs behind it, for the test class.
+
+    ``MODES`` is {region: devserver mode} (:class:`keystone_server.Stack`).
+
+    Started once in ``setUpClass`` (Keystone's start and bootstrap take
+    seconds), stopped in ``tearDownClass``; the Keystone and Glance log
+    tails are attached to a failing test.  Nothing here skips: Keystone and
+    Glance come from the functional environment's own requirements.
+    """
+
+    MODES = {'filter': 'filter', 'native': 'native'}
+
+    @classmethod
+    def setUpClass(cls):
+        super(KeystoneTestCase, cls).setUpClass()
+        cls.stack = keystone_server.Stack(cls.MODES).start()
+        cls.keystone_url = cls.stack.url
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+        super(KeystoneTestCase, cls).tearDownClass()
+
+    def setUp(self):
+        super(KeystoneTestCase, self).setUp()
+        self.addOnException(lambda exc_info: self.addDetail(
+            'logs', content.text_content(self.stack.log_tail(40))))
+
+    def glance_url(self, region):
+        return self.stack.glances[region].url
