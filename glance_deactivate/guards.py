@@ -90,6 +90,7 @@ import typing
 from oslo_log import log as logging
 import webob.exc
 
+from glance_deactivate import context as request_context
 from glance_deactivate import images
 from glance_deactivate import policies
 from glance_deactivate import routing
@@ -331,12 +332,19 @@ class DataGuard(object):
         not show the caller is ``No image found with ID ...`` instead
         (``glance/db/__init__.py`` ``ImageRepo.get``).  So only the bare
         404 is the answer to a caller the database shows the image to,
-        and only that one becomes the deactivation's 403 (one state query,
+        and only that one, for a caller Glance's context does not treat as
+        an admin (Glance skips the deactivation check for those), becomes
+        the deactivation's 403 (one state query,
         as for every bare 404); every other 404 is returned unread and
         unqueried, exactly as for a missing id.
         """
         body = _small_body(answer)
         if body is None or body != _bare_not_found(environ):
+            return answer(environ, start_response)
+        if getattr(request_context.from_environ(environ), 'is_admin', False):
+            # Glance skips its deactivation check for a context it treats
+            # as an admin (``not req.context.is_admin``; a system-scoped
+            # admin token, say): its policy's bare 404 is the answer.
             return answer(environ, start_response)
         records = self.find(image_id)
         if not records or not any(record.applies_to(image_id)

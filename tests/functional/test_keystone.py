@@ -35,8 +35,9 @@ Proved here, on both APIs with the same answers:
   downloads again; the filter's record names the admin's Keystone user and
   project;
 * the observer, another project, a system-scoped and an unscoped token get
-  404 for the image (and its data and actions), and 403 or an empty page
-  for the listing;
+  404 for the image (and its actions), and 403 or an empty page for the
+  listing; for the data, 404 too, except the observer (scoped to the owning
+  project), who gets Glance 33's deactivation 403 from both stacks;
 * forged identity headers and missing or invalid tokens never open a
   deactivated image: 401 without a valid token, and with one exactly the
   answer that token gets without the forgery.
@@ -245,7 +246,7 @@ class KeystoneStoryTest(fixtures.KeystoneTestCase):
 
     # -- tokens that must not see the image ----------------------------
 
-    def test_strangers_get_404_and_no_data(self):
+    def test_strangers_get_no_data_and_glances_answers(self):
         answers = {}
         for region in REGIONS:
             deactivated = self.image(region)
@@ -279,18 +280,19 @@ class KeystoneStoryTest(fixtures.KeystoneTestCase):
             # page); it refuses the listing (403) to a token without a
             # role its get_images rule names, or without a project.
             listing = [200, False] if who == 'other' else [403]
-            self.assertEqual([404, 404, 404, 404] + listing,
-                             answers['filter', who], who)
-            native = list(answers['filter', who])
+            expected = [404, 404, 404, 404] + listing
             if who == 'observer':
-                # Native Glance 33 tells the observer (scoped to the owning
-                # project, with a role its policies do not name) that the
-                # image it cannot show is deactivated: ImageDataController.
-                # download checks the status before the download_image
-                # policy, and the database query sees the project's image.
-                # The filter answers 404, as for the image itself.
-                native[1:2] = [403, True]
-            self.assertEqual(native, answers['native', who], who)
+                # Scoped to the owning project with a role Glance's
+                # policies do not name: Glance 33's download looks the
+                # image up in its database (which shows it to the
+                # project), refuses it as deactivated, and only then asks
+                # its download policy (ImageDataController.download), so
+                # the data answer is its deactivation 403 while show is
+                # 404; the filter answers the same (issue 12.6).
+                expected[1:2] = [403, True]
+            self.assertEqual(answers['native', who], answers['filter', who],
+                             who)
+            self.assertEqual(expected, answers['filter', who], who)
 
     # -- forged headers and missing tokens --------------------------------
 
