@@ -125,6 +125,7 @@ from glance_deactivate import opts
 from glance_deactivate import overlay
 from glance_deactivate import policies
 from glance_deactivate import reading
+from glance_deactivate import records_api
 from glance_deactivate import routing
 from glance_deactivate import store as state_store
 from glance_deactivate import upstream
@@ -164,6 +165,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                                                 self._get_image)
         self.data_guard = guards.DataGuard(
             application, self._find, self._get_image, self._allows)
+        self.records = records_api.RecordsController(
+            self.store, self.policy, self._get_image, self.oslo_conf)
         self._warned_anonymous = False
         # Schemas the image service was seen to list 'deactivated' in.
         self._schemas_ok = set()
@@ -184,6 +187,9 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             routing.CREATE: self._create,
             routing.SCHEMA: self._schema,
             routing.PASS: self._pass,
+            routing.DEACTIVATION: self.records,
+            routing.DEACTIVATIONS: self.records,
+            routing.RECORD_SCHEMA: self.records,
         }
 
     def __call__(self, environ, start_response):
