@@ -17,8 +17,32 @@
 The state is one table, ``image_deactivations`` (see
 ``glance_deactivate.db.models``): a row per deactivated image with the image
 id as primary key, when it was deactivated (UTC), by which user and project,
-and whether as an admin.  Reactivating deletes the row.  The image service
-itself is never changed: the filter overlays this state on its answers.
+whether as an admin (the *hold*), the reason given and the image's owner.
+Reactivating deletes the row.  The image service itself is never changed:
+the filter overlays this state on its answers.
+
+The history
+-----------
+Beside it, ``image_deactivation_events`` is the incident record: every
+``deactivate()`` and ``reactivate()`` appends an event, also when nothing
+changed (outcome ``no-op``); the action controller appends ``refused`` for
+a reactivation the hold refused (``append_event()``), and ``forget()``
+appends ``deleted`` when a deactivated image is deleted.  Events are never
+updated or deleted, and outlive the image.  Each carries the caller
+(``Actor``: user, project, roles, admin or not, request id), the reason,
+the image's owner at the time and the hold in force after it.
+
+A change of state and its ``changed`` event are written in one transaction,
+and whether a call changes anything is decided inside that transaction:
+``deactivate()`` inserts the record (a duplicate key means "already
+deactivated": a ``no-op`` event instead), ``reactivate()`` deletes it (no
+row deleted: a ``no-op`` event).  The record's row lock (or SQLite's single
+writer) orders two actions on one image, and each takes its event's
+sequence number after that lock, so the history, ordered by ``seq``, agrees
+with the state: the last ``changed`` event of an image says whether it is
+deactivated now, on every API node.  ``created_at`` is the writing node's
+clock (microseconds, UTC) and may disagree between nodes; ``seq`` is the
+order.  A ``no-op`` reflects the state its own transaction saw.
 
 Image ids are exact
 -------------------
@@ -50,6 +74,9 @@ from Glance's ``[database]`` group.
   ``auto_create_schema`` is true (the default), the migrations are run
   (``ensure_schema()``).  Other databases need
   ``glance-deactivate-manage db sync``.
+* A MySQL/MariaDB URL without a ``charset`` gets ``charset=utf8mb4``
+  (oslo.db would otherwise connect with the 3-byte ``utf8``, and a reason
+  may hold any Unicode character).
 * ``max_retries`` and ``retry_interval`` keep oslo.db's meaning and defaults
   (10 attempts, 10 seconds apart) and apply to the *first* connection only:
   the first call made while the database is down can wait up to
@@ -75,17 +102,23 @@ missing, comes out as ``StoreUnavailable`` with the original exception as
 ``__cause__``; raw SQLAlchemy and oslo.db exceptions never escape.  The
 first failure after a success is logged at WARNING, the recovery at INFO.
 
-``add()`` is idempotent and safe under concurrent adds of the same id from
-many processes: the loser of the primary-key race gets oslo.db's
-``DBDuplicateEntry``, which is answered as "already deactivated" (False).
-Writes are retried on a deadlock, a few times, briefly.
+``deactivate()`` (and ``add()``, its short form for tools and tests) is
+idempotent and safe under concurrent calls for the same id from many
+processes: the loser of the primary-key race gets oslo.db's
+``DBDuplicateEntry``, which is answered as "already deactivated" (a
+``no-op``).  Writes are retried on a deadlock, a few times, briefly.
+Invalid arguments (an id longer than ``MAX_IMAGE_ID_LENGTH``, a reason
+longer than 255 characters, an unknown paging marker) raise ``ValueError``
+before the database is asked.
 """
 
 import contextlib
 import datetime
+import json
 import os
 import threading
 import typing
+import uuid
 
 from oslo_config import cfg
 from oslo_db import api as oslo_db_api
@@ -115,6 +148,25 @@ _DB_OPTION_NAMES = tuple(opt.dest for opt in opts.database_opts)
 
 _Model = models.ImageDeactivation
 _TABLE = _Model.__table__
+_EVENTS = models.ImageDeactivationEvent.__table__
+
+# Actions and outcomes of events.
+DEACTIVATE = 'deactivate'
+REACTIVATE = 'reactivate'
+DELETED = 'deleted'
+ACTIONS = (DEACTIVATE, REACTIVATE, DELETED)
+CHANGED = 'changed'
+NO_OP = 'no-op'
+REFUSED = 'refused'
+MIGRATED = 'migrated'
+OUTCOMES = (CHANGED, NO_OP, REFUSED, MIGRATED)
+
+MAX_REASON_LENGTH = models.MAX_REASON_LENGTH
+
+# How often deactivate() starts over when the record it found a moment
+# before is gone (a concurrent reactivation): a bound, never reached in
+# practice.
+_RACE_ATTEMPTS = 10
 
 
 class StoreUnavailable(Exception):
@@ -125,12 +177,56 @@ class StoreUnavailable(Exception):
     """
 
 
+class Actor(typing.NamedTuple):
+    """Who acts: what an event records of the caller.
+
+    ``is_admin`` is whether the caller acted as an administrator (the
+    action controller asks the ``image_deactivation:admin`` rule); a
+    deactivation by an admin is *held*.  ``roles`` is a list of names.
+    ``request_id`` is the id the host logged the request under (see
+    ``glance_deactivate.context.request_id``).
+    """
+
+    user_id: str | None = None
+    project_id: str | None = None
+    roles: list | tuple = ()
+    is_admin: bool = False
+    request_id: str | None = None
+
+
+class Event(typing.NamedTuple):
+    """One event of an image's history.
+
+    ``created_at`` is a timezone-aware ``datetime`` in UTC with
+    microseconds; ``held`` is the hold in force after the event;
+    ``quarantine_id`` is reserved (None).
+    """
+
+    id: str
+    image_id: str
+    action: str
+    outcome: str
+    created_at: datetime.datetime
+    user_id: str | None
+    project_id: str | None
+    roles: list
+    is_admin: bool
+    request_id: str | None
+    reason: str | None
+    owner: str | None
+    held: bool
+    quarantine_id: str | None = None
+
+
 class DeactivationRecord(typing.NamedTuple):
     """One deactivated image.
 
     ``deactivated_at`` is a timezone-aware ``datetime`` in UTC, whole
     seconds.  ``image_id`` is exact; ``case_folded`` marks a row written
-    before ids were exact (see the module docstring).
+    before ids were exact (see the module docstring).  ``event_id`` is the
+    event that created the record (a ``changed`` or, for a record older
+    than the history, a ``migrated`` one).  ``by_admin`` is the hold, also
+    readable as ``held``.
     """
 
     image_id: str
@@ -139,6 +235,14 @@ class DeactivationRecord(typing.NamedTuple):
     project_id: str | None
     by_admin: bool
     case_folded: bool = False
+    event_id: str | None = None
+    reason: str | None = None
+    owner: str | None = None
+
+    @property
+    def held(self) -> bool:
+        """True when only an admin may lift it (it was made by one)."""
+        return self.by_admin
 
     def applies_to(self, image_id: str) -> bool:
         """True when this record deactivates the image ``image_id``."""
@@ -159,15 +263,114 @@ def _owner_id(value, name):
     return value
 
 
+def _reason(value):
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError('reason must be a string')
+    if len(value) > MAX_REASON_LENGTH:
+        raise ValueError('reason is longer than %d characters'
+                         % MAX_REASON_LENGTH)
+    return value
+
+
+def _request_id(value):
+    if value is None:
+        return None
+    value = str(value)
+    if len(value) > models.MAX_REQUEST_ID_LENGTH:
+        raise ValueError('request_id is longer than %d characters'
+                         % models.MAX_REQUEST_ID_LENGTH)
+    return value
+
+
+def _now():
+    """Now, in UTC, naive (as stored), with microseconds."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _stored_time(value, name):
+    """An aware or naive (UTC) datetime as stored: naive UTC."""
+    if not isinstance(value, datetime.datetime):
+        raise ValueError('%s must be a datetime' % name)
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _limit(limit):
+    if limit is not None and (isinstance(limit, bool) or limit < 0):
+        raise ValueError('limit must not be negative')
+    return limit
+
+
+def _utc(value):
+    return value.replace(tzinfo=datetime.timezone.utc)
+
+
 def _record(row):
     return DeactivationRecord(
         image_id=row.image_id,
-        deactivated_at=row.deactivated_at.replace(
-            tzinfo=datetime.timezone.utc),
+        deactivated_at=_utc(row.deactivated_at),
         user_id=row.user_id,
         project_id=row.project_id,
         by_admin=bool(row.by_admin),
-        case_folded=bool(row.case_folded))
+        case_folded=bool(row.case_folded),
+        event_id=row.event_id,
+        reason=row.reason,
+        owner=row.owner)
+
+
+def _event(row):
+    """An Event from a row of the events table (or a dict of one)."""
+    get = row.get if isinstance(row, dict) else row._mapping.get
+    roles = get('roles')
+    return Event(
+        id=get('id'), image_id=get('image_id'), action=get('action'),
+        outcome=get('outcome'), created_at=_utc(get('created_at')),
+        user_id=get('user_id'), project_id=get('project_id'),
+        roles=json.loads(roles) if roles else [],
+        is_admin=bool(get('is_admin')), request_id=get('request_id'),
+        reason=get('reason'), owner=get('owner'), held=bool(get('held')),
+        quarantine_id=get('quarantine_id'))
+
+
+def _event_row(image_id, action, outcome, actor, reason, owner, held,
+               created_at=None):
+    """A validated row for the events table; ValueError if it cannot be."""
+    if action not in ACTIONS:
+        raise ValueError('unknown action %r' % (action,))
+    if outcome not in OUTCOMES:
+        raise ValueError('unknown outcome %r' % (outcome,))
+    image_id = str(image_id)
+    if not _storable(image_id):
+        raise ValueError('image id must be 1 to %d characters long'
+                         % MAX_IMAGE_ID_LENGTH)
+    actor = actor if actor is not None else Actor()
+    return dict(
+        id=str(uuid.uuid4()), image_id=image_id,
+        lookup_key=images.lookup_key(image_id), action=action,
+        outcome=outcome, created_at=created_at or _now(),
+        user_id=_owner_id(actor.user_id, 'user_id'),
+        project_id=_owner_id(actor.project_id, 'project_id'),
+        roles=json.dumps([str(role) for role in actor.roles or ()]),
+        is_admin=bool(actor.is_admin),
+        request_id=_request_id(actor.request_id), reason=_reason(reason),
+        owner=_owner_id(owner, 'owner'), held=bool(held),
+        quarantine_id=None)
+
+
+def _exact_or_folded(image_id):
+    """The records that deactivate ``image_id``: its own, a folded one."""
+    key = images.lookup_key(image_id)
+    return sa.or_(
+        _TABLE.c.image_id == image_id,
+        sa.and_(_TABLE.c.lookup_key == key, _TABLE.c.image_id == key,
+                _TABLE.c.case_folded == sa.true()))
+
+
+class _Recorded(Exception):
+    """Inside a write: the image is already (or no longer) deactivated."""
 
 
 def _one_line(exc):
@@ -212,6 +415,13 @@ class DeactivationStore(object):
         except sa_exc.ArgumentError as exc:
             raise ValueError('[%s] connection is not a database URL: %s'
                              % (opts.GROUP, exc)) from exc
+        if (self._url.get_backend_name() in ('mysql', 'mariadb') and
+                'charset' not in self._url.query):
+            # oslo.db connects to MySQL with charset=utf8 (3-byte utf8mb3)
+            # unless told otherwise; a reason may hold any Unicode.
+            self._url = self._url.update_query_dict({'charset': 'utf8mb4'})
+            db_conf['connection'] = self._url.render_as_string(
+                hide_password=False)
         self._is_sqlite = self._url.get_backend_name() == 'sqlite'
         self._safe_url = self._url.render_as_string(hide_password=True)
 
@@ -332,13 +542,103 @@ class DeactivationStore(object):
                 ids = list(session.scalars(query))
         return sorted(ids)
 
-    def list_records(self) -> list[DeactivationRecord]:
-        """Every record, sorted by image id, in one query."""
-        query = sa.select(_TABLE).order_by(_TABLE.c.image_id)
+    def list_records(self, owner: str | None = None,
+                     deactivated_by: str | None = None,
+                     held: bool | None = None,
+                     since: datetime.datetime | None = None,
+                     until: datetime.datetime | None = None,
+                     limit: int | None = None,
+                     marker: str | None = None) -> list[DeactivationRecord]:
+        """The current records, newest first, filtered and paged.
+
+        :param owner: only images of this owner (exact).
+        :param deactivated_by: only records made by this user *or* project.
+        :param held: only held (True) or only not held (False) records.
+        :param since: only records with ``deactivated_at >= since``.
+        :param until: only records with ``deactivated_at <= until``
+            (``since``/``until``: aware datetimes, or naive ones in UTC).
+        :param limit: at most this many records.
+        :param marker: an image id: the records after that image's record
+            in this order.
+        :returns: records sorted by ``deactivated_at`` descending, then
+            image id ascending (the database's comparison), in one query.
+        :raises ValueError: for a negative limit, a time that is not a
+            datetime, or a marker that is not a current record.
+        """
+        _limit(limit)
+        query = sa.select(_TABLE)
+        if owner is not None:
+            query = query.where(_TABLE.c.owner == owner)
+        if deactivated_by is not None:
+            query = query.where(sa.or_(_TABLE.c.user_id == deactivated_by,
+                                       _TABLE.c.project_id == deactivated_by))
+        if held is not None:
+            query = query.where(_TABLE.c.by_admin == bool(held))
+        if since is not None:
+            query = query.where(
+                _TABLE.c.deactivated_at >= _stored_time(since, 'since'))
+        if until is not None:
+            query = query.where(
+                _TABLE.c.deactivated_at <= _stored_time(until, 'until'))
+        query = query.order_by(_TABLE.c.deactivated_at.desc(),
+                               _TABLE.c.image_id.asc())
+        if limit is not None:
+            query = query.limit(limit)
         with self._guard('read'):
             with self._connection() as connection:
-                records = [_record(row) for row in connection.execute(query)]
-        return sorted(records, key=lambda record: record.image_id)
+                if marker is not None:
+                    query = query.where(self._after_record(connection,
+                                                           marker))
+                return [_record(row) for row in connection.execute(query)]
+
+    def history(self, image_id: str | None = None,
+                since: datetime.datetime | None = None,
+                limit: int | None = None,
+                marker: str | None = None) -> list[Event]:
+        """Events, newest first (by ``seq``), in one query.
+
+        :param image_id: only the events of exactly this image id (None:
+            of every image).
+        :param since: only events with ``created_at >= since`` (an aware
+            datetime, or a naive one in UTC).
+        :param limit: at most this many events.
+        :param marker: an event id: the events older than that one.  It
+            must be an event of ``image_id`` when one is given.
+        :raises ValueError: for a negative limit, a ``since`` that is not a
+            datetime, or an unknown marker.
+        """
+        _limit(limit)
+        if since is not None:
+            since = _stored_time(since, 'since')
+        query = sa.select(_EVENTS)
+        if image_id is not None:
+            image_id = str(image_id)
+            if not _storable(image_id):
+                if marker is not None:
+                    raise ValueError('marker %s is not an event of image %s'
+                                     % (marker, image_id))
+                return []
+            query = query.where(
+                _EVENTS.c.lookup_key == images.lookup_key(image_id),
+                _EVENTS.c.image_id == image_id)
+        if since is not None:
+            query = query.where(_EVENTS.c.created_at >= since)
+        query = query.order_by(_EVENTS.c.seq.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        with self._guard('read'):
+            with self._connection() as connection:
+                if marker is not None:
+                    seq = connection.execute(
+                        sa.select(_EVENTS.c.seq, _EVENTS.c.image_id).where(
+                            _EVENTS.c.id == str(marker))).first()
+                    if seq is None or (image_id is not None and
+                                       seq.image_id != image_id):
+                        raise ValueError('marker %s is not a known event%s'
+                                         % (marker, '' if image_id is None
+                                            else ' of image %s' % image_id))
+                    query = query.where(_EVENTS.c.seq < seq.seq)
+                return [_event(row) for row in connection.execute(query)]
 
     def count(self) -> int:
         """How many images are deactivated."""
@@ -349,66 +649,105 @@ class DeactivationStore(object):
 
     # Writes
 
-    def add(self, image_id: str, user_id: str | None = None,
-            project_id: str | None = None, by_admin: bool = False) -> bool:
-        """Record ``image_id`` (exact) as deactivated, now.
+    def deactivate(self, image_id: str, actor: Actor | None,
+                   reason: str | None = None,
+                   owner: str | None = None) -> tuple[bool, Event]:
+        """Record ``image_id`` (exact) as deactivated by ``actor``, now.
 
-        :returns: True if newly recorded, False if it already was (the
-            existing record is left as it is).
+        The record and a ``changed`` event are written in one transaction;
+        if the image is already deactivated (its record exists, or a
+        folded record applies to it) the record is left as it is and a
+        ``no-op`` event is appended instead.  The record holds the image
+        when ``actor.is_admin``.
+
+        :returns: ``(changed, event)``.
         :raises ValueError: for an empty id, one longer than
-            ``MAX_IMAGE_ID_LENGTH``, or a user/project id too long to store.
+            ``MAX_IMAGE_ID_LENGTH``, a reason longer than 255 characters or
+            an id (user, project, owner, request) too long to store.
         """
-        image_id = str(image_id)
-        if not _storable(image_id):
-            raise ValueError('image id must be 1 to %d characters long'
-                             % MAX_IMAGE_ID_LENGTH)
-        row = dict(
-            image_id=image_id,
-            lookup_key=images.lookup_key(image_id),
+        actor = actor if actor is not None else Actor()
+        event = _event_row(image_id, DEACTIVATE, CHANGED, actor, reason,
+                           owner, held=actor.is_admin)
+        record = dict(
+            image_id=event['image_id'], lookup_key=event['lookup_key'],
             case_folded=False,
-            deactivated_at=datetime.datetime.now(
-                datetime.timezone.utc).replace(microsecond=0, tzinfo=None),
-            user_id=_owner_id(user_id, 'user_id'),
-            project_id=_owner_id(project_id, 'project_id'),
-            by_admin=bool(by_admin))
+            deactivated_at=event['created_at'].replace(microsecond=0),
+            user_id=event['user_id'], project_id=event['project_id'],
+            by_admin=event['is_admin'], event_id=event['id'],
+            reason=event['reason'], owner=event['owner'])
         with self._guard('write'):
-            try:
-                added = self._insert(row)
-            except db_exc.DBDuplicateEntry:
-                # Another process recorded it between our look-up and our
-                # insert: the image is deactivated, which is what was asked.
-                added = False
-        LOG.debug('Deactivation of image %s %s', image_id,
-                  'recorded' if added else 'was already recorded')
-        return added
+            changed, row = self._deactivate(record, event)
+        LOG.debug('Deactivation of image %s %s (event %s)', row['image_id'],
+                  'recorded' if changed else 'was already recorded',
+                  row['id'])
+        return changed, _event(row)
 
-    def remove(self, image_id: str) -> bool:
+    def reactivate(self, image_id: str, actor: Actor | None,
+                   reason: str | None = None,
+                   owner: str | None = None) -> tuple[bool, Event]:
         """Forget every record that deactivates ``image_id`` (reactivation).
 
         That is the record of exactly this id, and a ``case_folded`` one of
-        its lower-case spelling.
+        its lower-case spelling.  The removal and a ``changed`` event are
+        one transaction; with no record to remove, a ``no-op`` event is
+        appended.
 
-        :returns: True if a record was removed, False if there was none.
+        :returns: ``(changed, event)``.
+        :raises ValueError: as ``deactivate()``.
         """
-        image_id = str(image_id)
-        key = images.lookup_key(image_id)
-        if not _storable(key):
-            return False
-        condition = sa.or_(
-            _Model.image_id == image_id,
-            sa.and_(_Model.lookup_key == key, _Model.image_id == key,
-                    _Model.case_folded == sa.true()))
+        event = _event_row(image_id, REACTIVATE, CHANGED, actor, reason,
+                           owner, held=False)
         with self._guard('write'):
-            removed = self._delete(condition)
-        LOG.debug('Deactivation record of image %s %s', image_id,
-                  'removed' if removed else 'did not exist')
-        return removed
+            row = self._reactivate(event)
+        changed = row['outcome'] == CHANGED
+        LOG.debug('Deactivation record of image %s %s (event %s)',
+                  row['image_id'], 'removed' if changed else 'did not exist',
+                  row['id'])
+        return changed, _event(row)
 
-    def forget(self, image_id: str) -> bool:
+    def append_event(self, image_id: str, action: str, outcome: str,
+                     actor: Actor | None, reason: str | None = None,
+                     owner: str | None = None, held: bool = False) -> Event:
+        """Append one event that changes no state (a refusal, say).
+
+        :raises ValueError: for an unknown action or outcome, or a value
+            that cannot be stored (see ``deactivate()``).
+        """
+        row = _event_row(image_id, action, outcome, actor, reason, owner,
+                         held)
+        with self._guard('write'):
+            self._append(row)
+        return _event(row)
+
+    def add(self, image_id: str, user_id: str | None = None,
+            project_id: str | None = None, by_admin: bool = False) -> bool:
+        """``deactivate()`` for a caller known by these fields only.
+
+        :returns: True if newly recorded, False if it already was.
+        """
+        changed, _event = self.deactivate(
+            image_id, Actor(user_id, project_id, (), by_admin, None))
+        return changed
+
+    def remove(self, image_id: str) -> bool:
+        """``reactivate()`` by an unknown caller (tools and tests).
+
+        :returns: True if a record was removed, False if there was none
+            (nothing is written for an id too long to be recorded).
+        """
+        if not _storable(images.lookup_key(str(image_id))):
+            return False
+        changed, _event = self.reactivate(image_id, None)
+        return changed
+
+    def forget(self, image_id: str, actor: Actor | None = None) -> bool:
         """Forget the record of exactly ``image_id`` (the image is gone).
 
         Records of other spellings of the id are left alone: they may be
-        other images.
+        other images.  When a record is removed, a ``deleted`` event
+        (carrying the record's owner, and ``actor``: the caller whose
+        DELETE removed the image, or None when it is not known) is
+        appended in the same transaction.
 
         :returns: True if a record was removed.
         """
@@ -416,7 +755,12 @@ class DeactivationStore(object):
         if not _storable(image_id):
             return False
         with self._guard('write'):
-            return self._delete(_Model.image_id == image_id)
+            owner = self._owner_of(image_id)
+            if owner is False:
+                return False
+            row = _event_row(image_id, DELETED, CHANGED, actor, None, owner,
+                             held=False)
+            return self._forget(row)
 
     def pin_spellings(self, image_id: str) -> int:
         """An image ``image_id`` was just created: pin folded records.
@@ -588,28 +932,108 @@ class DeactivationStore(object):
                 LOG.info('Deactivation state database %s is available again',
                          self._safe_url)
 
-    @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
-                               max_retry_interval=1, retry_on_deadlock=True,
-                               exception_checker=_sqlite_busy)
-    def _insert(self, row):
-        # The look-up runs in a transaction of its own: a SQLite write
-        # transaction that began with a read cannot wait for another
-        # writer's lock (SQLITE_BUSY at once, "database is locked").
-        with self._session() as session:
-            if session.get(_Model, row['image_id']) is not None:
-                return False
-        with self._session(writer=True) as session:
-            session.add(_Model(**row))
-            session.flush()
-        return True
+    def _after_record(self, connection, image_id):
+        """The condition "after the record of ``image_id``" for paging."""
+        marker = connection.execute(
+            sa.select(_TABLE.c.deactivated_at, _TABLE.c.image_id).where(
+                _TABLE.c.image_id == str(image_id))).first()
+        if marker is None:
+            raise ValueError('marker %s is not a deactivated image'
+                             % image_id)
+        return sa.or_(
+            _TABLE.c.deactivated_at < marker.deactivated_at,
+            sa.and_(_TABLE.c.deactivated_at == marker.deactivated_at,
+                    _TABLE.c.image_id > marker.image_id))
 
-    @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
+    def _owner_of(self, image_id):
+        """The owner in the record of exactly ``image_id``; False: none."""
+        query = sa.select(_TABLE.c.owner).where(_TABLE.c.image_id == image_id)
+        with self._connection() as connection:
+            row = connection.execute(query).first()
+        return False if row is None else row.owner
+
+    # Every write transaction below begins with a write: on SQLite a
+    # transaction that began with a read cannot wait for another writer's
+    # lock (SQLITE_BUSY at once, "database is locked"); elsewhere the
+    # write takes the record's row lock before the event takes its seq.
+
+    @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.05,
                                max_retry_interval=1, retry_on_deadlock=True,
                                exception_checker=_sqlite_busy)
-    def _delete(self, condition):
+    def _deactivate(self, record, event):
+        image_id = record['image_id']
+        applies = _exact_or_folded(image_id)
+        for _attempt in range(_RACE_ATTEMPTS):
+            try:
+                with self._session(writer=True) as session:
+                    session.execute(sa.insert(_TABLE).values(**record))
+                    if image_id != record['lookup_key'] and session.execute(
+                            sa.select(sa.func.count()).select_from(
+                                _TABLE).where(applies, _TABLE.c.image_id !=
+                                              image_id)).scalar():
+                        # A folded record already deactivates this id.
+                        raise _Recorded()
+                    session.execute(sa.insert(_EVENTS).values(**event))
+                return True, event
+            except (db_exc.DBDuplicateEntry, _Recorded):
+                pass
+            # Already deactivated: a no-op event that takes the hold from
+            # the record in the same statement (none if it is gone again).
+            noop = dict(event, outcome=NO_OP)
+            with self._session(writer=True) as session:
+                if session.execute(self._noop_insert(noop, applies)).rowcount:
+                    noop['held'] = bool(session.execute(
+                        sa.select(_EVENTS.c.held).where(
+                            _EVENTS.c.id == noop['id'])).scalar())
+                    return False, noop
+        raise db_exc.DBError('image %s changed state %d times while being '
+                             'deactivated' % (image_id, _RACE_ATTEMPTS))
+
+    def _noop_insert(self, event, applies):
+        """INSERT a ``no-op`` event with the record's hold, if it exists.
+
+        One statement: SQLite takes its write lock first; PostgreSQL locks
+        the record (FOR UPDATE), MySQL/MariaDB's INSERT ... SELECT locks
+        it by itself, so no reactivation can slip in between.
+        """
+        values = [sa.literal(event[column.name], type_=column.type)
+                  for column in _EVENTS.columns
+                  if column.name not in ('seq', 'held')]
+        names = [column.name for column in _EVENTS.columns
+                 if column.name not in ('seq', 'held')]
+        source = sa.select(*values, _TABLE.c.by_admin).where(applies).limit(1)
+        if self._url.get_backend_name() == 'postgresql':
+            source = source.with_for_update()
+        return sa.insert(_EVENTS).from_select(names + ['held'], source)
+
+    @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.05,
+                               max_retry_interval=1, retry_on_deadlock=True,
+                               exception_checker=_sqlite_busy)
+    def _reactivate(self, event):
         with self._session(writer=True) as session:
-            result = session.execute(sa.delete(_Model).where(condition))
-            return result.rowcount > 0
+            removed = session.execute(sa.delete(_TABLE).where(
+                _exact_or_folded(event['image_id']))).rowcount
+            row = dict(event, outcome=CHANGED if removed else NO_OP)
+            session.execute(sa.insert(_EVENTS).values(**row))
+        return row
+
+    @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.05,
+                               max_retry_interval=1, retry_on_deadlock=True,
+                               exception_checker=_sqlite_busy)
+    def _forget(self, event):
+        with self._session(writer=True) as session:
+            removed = session.execute(sa.delete(_TABLE).where(
+                _TABLE.c.image_id == event['image_id'])).rowcount
+            if removed:
+                session.execute(sa.insert(_EVENTS).values(**event))
+        return removed > 0
+
+    @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.05,
+                               max_retry_interval=1, retry_on_deadlock=True,
+                               exception_checker=_sqlite_busy)
+    def _append(self, event):
+        with self._session(writer=True) as session:
+            session.execute(sa.insert(_EVENTS).values(**event))
 
     @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
                                max_retry_interval=1, retry_on_deadlock=True,
