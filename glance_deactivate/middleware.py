@@ -363,7 +363,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         Only the record of exactly this id: another spelling's record may
         be another image's (on a case-insensitive Glance database it may
         be this one's, and is kept: a stale record blocks nothing that
-        exists).
+        exists).  The removal appends a ``deleted`` event naming the
+        caller, in the same transaction.
         """
         try:
             records = self.store.find(image_id)
@@ -375,7 +376,10 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                             'but still shows the image; its deactivation '
                             'record is kept', image_id)
                 return
-            if self.store.forget(image_id):
+            actor = self.actions.actor(
+                request_context.from_environ(environ),
+                request_context.request_id(environ))
+            if self.store.forget(image_id, actor=actor):
                 LOG.info('Image %s deleted: its deactivation record is '
                          'cleared', image_id)
         except state_store.StoreUnavailable as e:

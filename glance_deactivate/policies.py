@@ -27,6 +27,8 @@ Rule                                              Default
                                                   image's owning project
 ``image_deactivation:reactivate``                 admin, or a member of the
                                                   image's owning project
+                                                  when the image is not
+                                                  held
 ``image_deactivation:download_deactivated``       admin
 ``image_deactivation:get_deactivated_locations``  admin
 ================================================  =========================
@@ -55,7 +57,25 @@ records of the images it owns, and only with ``?owner=<its id>``.
 ``is_admin:True`` matches a caller the host already treats as an
 administrator (Glance's ``context_is_admin`` rule, or its unauthenticated
 "noauth" pipeline).  The target of every check carries the image's
-``id``, ``owner`` (also as ``project_id``), ``visibility`` and ``status``.
+``id``, ``owner`` (also as ``project_id``), ``visibility`` and ``status``,
+and ``held``.
+
+The hold
+--------
+A deactivation made by an administrator (a caller that passes
+``image_deactivation:admin``) *holds* the image: the target's ``held`` is
+true while that deactivation stands, and the default reactivate rule lets
+only an administrator lift it; a member of the owning project may
+reactivate only an image that is not held.  A reactivation refused for
+that reason only (the rule would allow it if the image were not held) is
+answered 403 ``This image was deactivated by an operator and is held: only
+an administrator can reactivate it.`` and recorded in the image's history
+as ``refused``.  This is the one intended difference from Glance, whose
+owners can lift an operator's deactivation.  One rule in the policy file
+restores Glance's behaviour (one line; YAML folds the quoted string)::
+
+    "image_deactivation:reactivate": "rule:image_deactivation:admin or
+        (role:member and project_id:%(project_id)s)"
 
 The rules are read from the operator's policy file (``[oslo_policy]
 policy_file`` unless ``[image_deactivation] policy_file`` names another),
@@ -79,6 +99,14 @@ GET_DEACTIVATED_LOCATIONS = PREFIX + 'get_deactivated_locations'
 ADMIN_CHECK = 'rule:%s' % ADMIN
 ADMIN_OR_PROJECT_MEMBER = (
     '%s or (role:member and project_id:%%(project_id)s)' % ADMIN_CHECK)
+# oslo.policy compares a literal on the left with the target's value
+# (its GenericCheck: "True:%(user.enabled)s"); a target without "held"
+# matches nothing.
+ADMIN_OR_PROJECT_MEMBER_UNLESS_HELD = (
+    '%s or (role:member and project_id:%%(project_id)s and '
+    'False:%%(held)s)' % ADMIN_CHECK)
+# The reactivate rule of Glance itself (no hold), for operators who want it.
+GLANCE_REACTIVATE = ADMIN_OR_PROJECT_MEMBER
 
 rules = [
     policy.RuleDefault(
@@ -98,9 +126,13 @@ rules = [
                      'method': 'POST'}]),
     policy.DocumentedRuleDefault(
         name=REACTIVATE,
-        check_str=ADMIN_OR_PROJECT_MEMBER,
+        check_str=ADMIN_OR_PROJECT_MEMBER_UNLESS_HELD,
         scope_types=['project'],
-        description='Reactivate a deactivated image.',
+        description='Reactivate a deactivated image. The target\'s held '
+                    'is true when an administrator deactivated it: by '
+                    'default only an administrator may then reactivate it. '
+                    'Glance\'s own behaviour (the owning project may lift '
+                    'any deactivation) is "%s".' % GLANCE_REACTIVATE,
         operations=[{'path': '/v2/images/{image_id}/actions/reactivate',
                      'method': 'POST'}]),
     policy.DocumentedRuleDefault(
@@ -157,8 +189,11 @@ def list_rules():
     return rules
 
 
-def image_target(image):
-    """The policy target for an image, from its API representation."""
+def image_target(image, held=False):
+    """The policy target for an image, from its API representation.
+
+    :param held: whether the image's current deactivation holds it.
+    """
     return {
         'id': image.get('id'),
         'image_id': image.get('id'),
@@ -166,6 +201,7 @@ def image_target(image):
         'project_id': image.get('owner'),
         'visibility': image.get('visibility'),
         'status': image.get('status'),
+        'held': bool(held),
     }
 
 
@@ -192,16 +228,26 @@ class Policy(object):
             enforcer.register_defaults(list_rules())
         self.enforcer = enforcer
 
-    def allows(self, rule: str, context, image: dict) -> bool:
+    def allows(self, rule: str, context, image: dict,
+               held: bool = False) -> bool:
         """True when ``rule`` allows the caller to act on ``image``.
 
         ``authorize``: a rule name that is not registered raises
         ``PolicyNotRegistered`` (a typo fails loudly, never closed in
         silence).  A token of the wrong scope (a system-scoped token on
         these project-scoped rules) is a refusal like any other.
+
+        :param held: the target's ``held`` (see "The hold" above).
         """
         return bool(self.enforcer.authorize(
-            rule, image_target(image), credentials(context)))
+            rule, image_target(image, held), credentials(context)))
+
+    def is_admin(self, context) -> bool:
+        """True when the caller passes ``image_deactivation:admin``.
+
+        A deactivation by such a caller holds the image.
+        """
+        return bool(self.enforcer.authorize(ADMIN, {}, credentials(context)))
 
 
 def get_enforcer():
