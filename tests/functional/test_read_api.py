@@ -25,6 +25,7 @@ import html
 import uuid
 
 import jsonschema
+import testtools
 
 from tests.functional import devserver
 from tests.functional import fixtures
@@ -371,3 +372,90 @@ class TestWidenedReadApi(ReadApiTestCase):
                       '?deactivated_by=%s' % owner):
             resp = self.listing(query, headers=project)
             self.assertEqual(403, resp.status_code, query)
+
+
+class _ReadApiOnServerDatabase(object):
+    """The read API on a real PostgreSQL or MariaDB state database.
+
+    There the filter's store calls go through ``BoundedStore`` (a thread
+    pool with a deadline), and times, Unicode and markers are the server's.
+    """
+
+    BACKEND = None
+
+    def setUp(self):
+        super(_ReadApiOnServerDatabase, self).setUp()
+        fixtures.require_database(self.BACKEND)
+        state_db = self.useFixture(
+            fixtures.TemporaryDatabase(self.BACKEND, 'gd_state_ra')).url
+        self.server = fixtures.use_server(self, devserver.GlanceServer(
+            mode='filter', state_db=state_db,
+            extra_state_opts=fixtures.NODE_STATE_OPTS[self.BACKEND]))
+        self.client = fixtures.Client()
+        self.addCleanup(self.client.close)
+
+    def get(self, path, headers=ADMIN):
+        return self.client.request('GET', self.server.url + path, headers)
+
+    def test_record_history_and_list(self):
+        url = self.server.url
+        project = new_project()
+        owner = project['X-Tenant-Id']
+        held = fixtures.create_image(url, project, client=self.client)
+        mine = fixtures.create_image(url, project, client=self.client)
+        reason = 'Prüfung läuft \u2014 調査中 \U0001f512'
+        resp = fixtures.action(url, held, headers=dict(ADMIN, **fixtures.JSON),
+                               client=self.client, json={'reason': reason})
+        self.assertEqual(204, resp.status_code, resp.text)
+        resp = fixtures.action(url, held, 'reactivate', headers=project,
+                               client=self.client)
+        self.assertEqual(403, resp.status_code)
+        resp = fixtures.action(url, mine, headers=project, client=self.client)
+        self.assertEqual(204, resp.status_code, resp.text)
+
+        # One image: the record, and its history page by page.
+        doc = self.get('/v2/images/%s/deactivation' % held).json()
+        self.assertEqual((True, True, reason, owner),
+                         (doc['deactivated'], doc['hold'], doc['reason'],
+                          doc['owner']))
+        self.assertEqual([('reactivate', 'refused'),
+                          ('deactivate', 'changed')],
+                         [(e['action'], e['outcome']) for e in doc['history']])
+        self.assertEqual(reason, doc['history'][1]['reason'])
+        page = self.get('/v2/images/%s/deactivation?limit=1' % held).json()
+        self.assertEqual([doc['history'][0]], page['history'])
+        page = self.get(page['next']).json()
+        self.assertEqual([doc['history'][1]], page['history'])
+        self.assertNotIn('next', page)
+
+        # The list, with the filters the database evaluates.
+        def ids(query):
+            resp = self.get('/v2/deactivations?owner=%s%s' % (owner, query))
+            self.assertEqual(200, resp.status_code, resp.text)
+            return [r['image_id'] for r in resp.json()['deactivations']]
+
+        listed = ids('')
+        self.assertEqual({held, mine}, set(listed))
+        self.assertEqual([held], ids('&hold=true'))
+        self.assertEqual([mine], ids('&hold=false'))
+        self.assertEqual([mine], ids('&deactivated_by=%s' % owner))
+        self.assertEqual([], ids('&until=2000-01-01T00:00:00Z'))
+        self.assertEqual(set(listed), set(ids('&since=2000-01-01T00:00:00Z')))
+        first = self.get('/v2/deactivations?owner=%s&limit=1' % owner).json()
+        second = self.get(first['next']).json()
+        self.assertEqual(listed, [r['image_id'] for r in
+                                  first['deactivations'] +
+                                  second['deactivations']])
+        resp = self.get('/v2/deactivations?marker=%s' % uuid.uuid4())
+        self.assertEqual(400, resp.status_code)
+        self.assertIn('No image found with ID', message(resp))
+
+
+class TestReadApiOnPostgreSQL(_ReadApiOnServerDatabase,
+                              testtools.TestCase):
+    BACKEND = fixtures.POSTGRESQL
+
+
+class TestReadApiOnMariaDB(_ReadApiOnServerDatabase,
+                           testtools.TestCase):
+    BACKEND = fixtures.MYSQL
