@@ -101,10 +101,16 @@ Option                   Meaning
 =======================  ===============================================
 
 Policy rules (oslo.policy; see ``glance_deactivate.policies``):
-``image_deactivation:deactivate`` and ``image_deactivation:reactivate``
-(admin or a member of the owning project),
+``image_deactivation:deactivate`` (admin or a member of the owning
+project), ``image_deactivation:reactivate`` (the same, but only an admin
+may lift an admin's deactivation: the hold),
 ``image_deactivation:download_deactivated`` and
 ``image_deactivation:get_deactivated_locations`` (admin).
+
+Every action, the hold's refusals and the deletion of a deactivated image
+are recorded in an append-only history with the caller, the request id
+and an optional reason (``{"reason": "..."}``); see
+``glance_deactivate.store`` and ``doc/source/incident.rst``.
 """
 
 import importlib.metadata

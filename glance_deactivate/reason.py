@@ -59,7 +59,7 @@ CONTENT_TYPE = 'application/json'
 MSG_BODY = 'A body is not expected with this request.'
 MSG_CONTENT_TYPE = ('A reason must be sent with Content-Type: '
                     'application/json.')
-MSG_OTHER_KEYS = "The request body may hold only the key 'reason', once."
+MSG_OTHER_KEYS = 'The request body may hold only one key: reason.'
 MSG_NOT_STRING = 'The reason must be a string.'
 MSG_EMPTY = 'The reason must not be empty.'
 MSG_TOO_LONG = 'The reason must be at most %d characters long.' % MAX_LENGTH

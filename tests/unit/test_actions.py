@@ -154,6 +154,19 @@ class TestHistory(IncidentTestCase):
                           deleted.project_id, deleted.owner, deleted.held))
         self.assertIsNotNone(deleted.request_id)
 
+    def test_a_stale_record_found_at_creation_is_a_deleted_event(self):
+        # The image was deleted while the state database was down; an
+        # image created anew under its id shows it: nobody to name.
+        image_id = new_id()
+        self.filter.store.deactivate(image_id, None, owner='p1')
+        resp = self.call('/v2/images', method='POST',
+                         body=json.dumps({'id': image_id}).encode())
+        self.assertEqual(201, resp.status_int)
+        deleted = self.history(image_id)[0]
+        self.assertEqual(('deleted', 'changed', None, 'p1'),
+                         (deleted.action, deleted.outcome, deleted.user_id,
+                          deleted.owner))
+
     def test_a_delete_the_service_did_not_do_records_nothing(self):
         image_id = self.app.add(new_id())
         self.assertEqual(204, self.action(image_id, **ADMIN).status_int)

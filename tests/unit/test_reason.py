@@ -111,6 +111,6 @@ class ReasonTest(testtools.TestCase):
     def test_messages_name_the_rule(self):
         self.assertIn('application/json', reason.MSG_CONTENT_TYPE)
         self.assertIn('255', reason.MSG_TOO_LONG)
-        self.assertIn("'reason'", reason.MSG_OTHER_KEYS)
+        self.assertIn('one key: reason', reason.MSG_OTHER_KEYS)
         self.assertEqual('A body is not expected with this request.',
                          reason.MSG_BODY)
