@@ -210,10 +210,16 @@ def credentials(context):
 
     ``is_admin`` is the host context's own flag (Glance's noauth context
     sets it for everyone), which ``to_policy_values`` leaves out.
+
+    Values that are None are left out: oslo.policy compares
+    ``project_id:%(project_id)s`` as strings, so a caller without a project
+    would match a target without an owner (``'None' == 'None'``); a
+    missing credential matches nothing.
     """
     if context is None:
         return {'roles': [], 'is_admin': False}
-    creds = dict(context.to_policy_values())
+    creds = {key: value for key, value in context.to_policy_values().items()
+             if value is not None}
     creds['is_admin'] = bool(getattr(context, 'is_admin', False))
     return creds
 

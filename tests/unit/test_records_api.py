@@ -20,6 +20,7 @@ from urllib import parse
 
 import jsonschema
 from oslo_config import cfg
+from oslo_context import context as oslo_context
 import sqlalchemy as sa
 import testtools
 
@@ -474,6 +475,29 @@ class TestList(ReadApiTestCase):
                       '?owner=p2&owner=p1&owner=p2'):
             resp = self.call('/v2/deactivations' + query)
             self.assertEqual(403, resp.status_int, query)
+
+    def test_a_caller_without_a_project_is_no_owner(self):
+        # oslo.policy compares str(None) == str(None): the credentials
+        # leave a missing project out, so it matches no missing owner.
+        self.widen({'image_deactivation:list_deactivations':
+                    'rule:image_deactivation:admin or '
+                    '(role:reader and project_id:%(project_id)s)',
+                    'image_deactivation:get_deactivation':
+                    'rule:image_deactivation:admin or '
+                    '(role:reader and project_id:%(project_id)s)'})
+        self.make_records()
+
+        def unscoped(path):
+            req = fakes.request(path)
+            req.context = oslo_context.RequestContext(
+                user_id='u-none', project_id=None, roles=['reader'])
+            return req.get_response(self.filter)
+
+        self.assertEqual(403, unscoped('/v2/deactivations').status_int)
+        image_id = self.app.add(new_id(), owner=None, visibility='public')
+        path = '/v2/images/%s/deactivation' % image_id
+        self.assertEqual(403, unscoped(path).status_int)
+        self.assertEqual(200, self.call(path, **ADMIN).status_int)
 
     def test_store_down_is_503(self):
         down = mock.patch.object(
