@@ -100,6 +100,7 @@ MSG_TIME = 'Bad "%s" query filter format. Use ISO 8601 DateTime notation.'
 MSG_BOOLEAN = ("Invalid value '%s' for '%s' filter. Valid values are "
                "'true' or 'false'.")
 MSG_UNKNOWN = 'Unknown query parameter: %s.'
+MSG_BAD_UPSTREAM = 'The image service answer could not be checked.'
 # Glance 33, glance/common/exception.py Forbidden.
 MSG_NOT_AUTHORIZED = 'You are not authorized to complete %s action.'
 
@@ -339,6 +340,8 @@ class RecordsController(object):
         image, refusal = self.lookup(req.environ, route['image_id'])
         if refusal is not None:
             return refusal
+        if not image.get('id'):
+            return webob.exc.HTTPBadGateway(explanation=MSG_BAD_UPSTREAM)
         # The exact id the image service reports: never the path's spelling.
         image_id = str(image['id'])
         refused = self._refused(

@@ -299,6 +299,14 @@ class TestShow(ReadApiTestCase):
         self.assertEqual(200, self.show(one, '?marker=%s' % marker,
                                         **ADMIN).status_int)
 
+    def test_an_image_service_answer_without_id_is_502(self):
+        image_id = self.deactivated_image()
+        del self.app.images[image_id]['id']
+        resp = self.show(image_id, **ADMIN)
+        self.assertEqual(502, resp.status_int)
+        self.assertIn('The image service answer could not be checked.',
+                      resp.text)
+
     def test_bad_parameter_is_400_before_the_look_up(self):
         resp = self.show(new_id(), '?limit=x', **OTHER)
         self.assertEqual(400, resp.status_int)
