@@ -28,6 +28,8 @@ Checks run in Glance 33's order, with its status codes and messages:
    only because an administrator's deactivation holds the image -> 403
    ``This image was deactivated by an operator and is held: only an
    administrator can reactivate it.``, recorded as a ``refused`` event
+   (decided in the transaction that reads the hold, so that a hold set a
+   moment after the look-up stands too)
 5. the status -> 403 ``Not allowed to deactivate image in status 'queued'``
 6. the change and its event are recorded in one transaction -> 204;
    already in the target status -> 204, nothing changes and a ``no-op``
@@ -154,9 +156,24 @@ class ActionController(object):
         image_id = str(image['id'])
         record = self.store.get(image_id)
         held = bool(record is not None and record.held)
-        if not self.policy.allows(transition.rule, context, image, held):
-            return self._refuse(transition, context, image, held, reason,
-                                request_id)
+        lift_hold = True
+        if transition.to_status == images.DEACTIVATED:
+            allowed = self.policy.allows(transition.rule, context, image,
+                                         held)
+        else:
+            # Whether the caller may lift a hold, and may reactivate an
+            # image that is not held.  A caller refused only by the hold
+            # goes on: the store refuses it in the transaction that reads
+            # the hold (and so does it for a hold set after this look-up).
+            lift_hold = self.policy.allows(transition.rule, context, image,
+                                           True)
+            allowed = (held and lift_hold) or self.policy.allows(
+                transition.rule, context, image, False)
+        if not allowed:
+            LOG.debug('Policy %s refused %s of image %s',
+                      transition.rule, transition.action, image_id)
+            return webob.exc.HTTPForbidden(
+                explanation=MSG_NOT_AUTHORIZED % transition.action)
         status = overlay.effective_status(
             image, {image_id} if record else frozenset())
         if status not in (transition.from_status, transition.to_status):
@@ -164,13 +181,15 @@ class ActionController(object):
                       transition.action, image_id, status)
             return webob.exc.HTTPForbidden(
                 explanation=MSG_BAD_STATUS % (transition.action, status))
-        record_change = (self.store.deactivate
-                         if transition.to_status == images.DEACTIVATED
-                         else self.store.reactivate)
+        actor = self.actor(context, request_id)
         try:
-            changed, event = record_change(
-                image_id, self.actor(context, request_id), reason=reason,
-                owner=image.get('owner'))
+            if transition.to_status == images.DEACTIVATED:
+                changed, event = self.store.deactivate(
+                    image_id, actor, reason=reason, owner=image.get('owner'))
+            else:
+                changed, event = self.store.reactivate(
+                    image_id, actor, reason=reason, owner=image.get('owner'),
+                    lift_hold=lift_hold)
         except ValueError as e:
             # An id this package cannot record (longer than any Glance
             # id): refuse rather than pretend it is deactivated.  Such an
@@ -180,6 +199,10 @@ class ActionController(object):
             if transition.to_status == images.ACTIVE:
                 return webob.Response(status=204)
             return webob.exc.HTTPBadRequest(explanation=MSG_UNRECORDABLE % e)
+        if event.outcome == state_store.REFUSED:
+            LOG.debug('Reactivation of held image %s refused (event %s)',
+                      image_id, event.id)
+            return webob.exc.HTTPForbidden(explanation=MSG_HELD)
         if not changed:
             LOG.debug('Image %s: %s changed nothing (event %s)', image_id,
                       transition.action, event.id)
@@ -191,24 +214,6 @@ class ActionController(object):
                   'event': event.id, 'held': event.held})
         self._notify(transition, event)
         return webob.Response(status=204)
-
-    def _refuse(self, transition, context, image, held, reason, request_id):
-        image_id = str(image['id'])
-        if (held and transition.to_status == images.ACTIVE and
-                self.policy.allows(transition.rule, context, image, False)):
-            # The rule would allow it but for the hold: say so, and record
-            # the attempt.
-            event = self.store.append_event(
-                image_id, transition.action, state_store.REFUSED,
-                self.actor(context, request_id), reason=reason,
-                owner=image.get('owner'), held=True)
-            LOG.debug('Reactivation of held image %s refused (event %s)',
-                      image_id, event.id)
-            return webob.exc.HTTPForbidden(explanation=MSG_HELD)
-        LOG.debug('Policy %s refused %s of image %s',
-                  transition.rule, transition.action, image_id)
-        return webob.exc.HTTPForbidden(
-            explanation=MSG_NOT_AUTHORIZED % transition.action)
 
     def _notify(self, transition, event):
         try:

@@ -95,9 +95,10 @@ class BoundedStore(object):
         return self._call(self.store.deactivate, image_id, actor,
                           reason=reason, owner=owner)
 
-    def reactivate(self, image_id, actor, reason=None, owner=None):
+    def reactivate(self, image_id, actor, reason=None, owner=None,
+                   lift_hold=True):
         return self._call(self.store.reactivate, image_id, actor,
-                          reason=reason, owner=owner)
+                          reason=reason, owner=owner, lift_hold=lift_hold)
 
     def append_event(self, image_id, action, outcome, actor, reason=None,
                      owner=None, held=False):

@@ -25,9 +25,10 @@ The history
 -----------
 Beside it, ``image_deactivation_events`` is the incident record: every
 ``deactivate()`` and ``reactivate()`` appends an event, also when nothing
-changed (outcome ``no-op``); the action controller appends ``refused`` for
-a reactivation the hold refused (``append_event()``), and ``forget()``
-appends ``deleted`` when a deactivated image is deleted.  Events are never
+changed (outcome ``no-op``); ``reactivate(lift_hold=False)``, for a caller
+who may not lift a hold, leaves a held record in place and appends
+``refused``; ``forget()`` appends ``deleted`` when a deactivated image is
+deleted; ``append_event()`` appends any other event.  Events are never
 updated or deleted, and outlive the image.  Each carries the caller
 (``Actor``: user, project, roles, admin or not, request id), the reason,
 the image's owner at the time and the hold in force after it.
@@ -370,7 +371,7 @@ def _exact_or_folded(image_id):
 
 
 class _Recorded(Exception):
-    """Inside a write: the image is already (or no longer) deactivated."""
+    """Inside a write: a folded record already deactivates the image."""
 
 
 def _one_line(exc):
@@ -683,8 +684,8 @@ class DeactivationStore(object):
         return changed, _event(row)
 
     def reactivate(self, image_id: str, actor: Actor | None,
-                   reason: str | None = None,
-                   owner: str | None = None) -> tuple[bool, Event]:
+                   reason: str | None = None, owner: str | None = None,
+                   lift_hold: bool = True) -> tuple[bool, Event]:
         """Forget every record that deactivates ``image_id`` (reactivation).
 
         That is the record of exactly this id, and a ``case_folded`` one of
@@ -692,13 +693,18 @@ class DeactivationStore(object):
         one transaction; with no record to remove, a ``no-op`` event is
         appended.
 
+        :param lift_hold: False for a caller who may not lift the hold: a
+            held record is then left in place and a ``refused`` event
+            (``held`` true) is appended instead, decided in the same
+            transaction, so that a hold set a moment after the caller's
+            policy check still stands.
         :returns: ``(changed, event)``.
         :raises ValueError: as ``deactivate()``.
         """
         event = _event_row(image_id, REACTIVATE, CHANGED, actor, reason,
                            owner, held=False)
         with self._guard('write'):
-            row = self._reactivate(event)
+            row = self._reactivate(event, lift_hold)
         changed = row['outcome'] == CHANGED
         LOG.debug('Deactivation record of image %s %s (event %s)',
                   row['image_id'], 'removed' if changed else 'did not exist',
@@ -1009,11 +1015,22 @@ class DeactivationStore(object):
     @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.05,
                                max_retry_interval=1, retry_on_deadlock=True,
                                exception_checker=_sqlite_busy)
-    def _reactivate(self, event):
+    def _reactivate(self, event, lift_hold):
+        applies = _exact_or_folded(event['image_id'])
         with self._session(writer=True) as session:
-            removed = session.execute(sa.delete(_TABLE).where(
-                _exact_or_folded(event['image_id']))).rowcount
-            row = dict(event, outcome=CHANGED if removed else NO_OP)
+            delete = sa.delete(_TABLE).where(applies)
+            if not lift_hold:
+                delete = delete.where(_TABLE.c.by_admin == sa.false())
+            row = dict(event, outcome=CHANGED)
+            if not session.execute(delete).rowcount:
+                # Locked: a concurrent lift of the hold waits for this
+                # transaction, or this one sees the record gone.
+                held = not lift_hold and session.execute(
+                    sa.select(_TABLE.c.image_id).where(
+                        applies, _TABLE.c.by_admin == sa.true())
+                    .with_for_update()).first() is not None
+                row = dict(event, outcome=REFUSED if held else NO_OP,
+                           held=held)
             session.execute(sa.insert(_EVENTS).values(**row))
         return row
 

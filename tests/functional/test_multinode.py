@@ -388,6 +388,15 @@ class _MultiNodeTest(object):
             for earlier, later in zip(changed, changed[1:]):
                 self.assertNotEqual(earlier.action, later.action,
                                     [e.action for e in changed])
+            # A refusal happened while an admin's deactivation stood.
+            last_change = None
+            for event in reversed(events):
+                if event.outcome == 'changed':
+                    last_change = event
+                elif event.outcome == 'refused':
+                    self.assertEqual(('deactivate', True),
+                                     (last_change.action, last_change.held),
+                                     event)
             expected = ('deactivated' if changed and
                         changed[-1].action == 'deactivate' else 'active')
             self.assert_state_everywhere(image_id, expected, repeat=1)

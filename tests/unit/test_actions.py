@@ -21,11 +21,13 @@ Driven through the filter built by its factory around the fake image app;
 import datetime
 import json
 
+import fixtures
 import webob
 
 from glance_deactivate import actions
 from glance_deactivate import policies
 from glance_deactivate import reason
+from glance_deactivate import store as state_store
 from tests.unit import fakes
 
 ADMIN = fakes.ADMIN
@@ -198,6 +200,30 @@ class TestHold(IncidentTestCase):
                                           **ADMIN).status_int)
         self.assertIsNone(self.filter.store.get(image_id))
         self.assertEqual(['changed', 'no-op', 'refused', 'changed'],
+                         [e.outcome for e in self.history(image_id)])
+
+    def test_a_hold_set_after_the_owners_check_still_stands(self):
+        # The owner's request read "not held"; an admin's hold came in
+        # before its transaction: the store refuses it there.
+        image_id = self.app.add(new_id(), owner='p1')
+        self.assertEqual(204, self.action(image_id).status_int)
+        store = self.filter.store
+        get = store.get
+        admin = state_store.Actor('op', 'ops', ['admin'], True)
+
+        def get_then_hold(image):
+            record = get(image)
+            store.reactivate(image, None)
+            store.deactivate(image, admin)
+            return record
+
+        self.useFixture(fixtures.MockPatchObject(store, 'get',
+                                                 side_effect=get_then_hold))
+        resp = self.action(image_id, 'reactivate')
+        self.assertEqual(403, resp.status_int)
+        self.assertIn(actions.MSG_HELD, resp.text)
+        self.assertTrue(get(image_id).held)
+        self.assertEqual(['refused', 'changed', 'changed', 'changed'],
                          [e.outcome for e in self.history(image_id)])
 
     def test_an_owners_deactivation_does_not_hold(self):

@@ -260,7 +260,8 @@ class _HistoryBehaviour(object):
                     if rand.random() < 0.5:
                         state_store.deactivate(UUID, actor)
                     else:
-                        state_store.reactivate(UUID, actor)
+                        state_store.reactivate(UUID, actor,
+                                               lift_hold=actor.is_admin)
             except Exception as e:
                 errors.append(e)
 

@@ -371,6 +371,14 @@ def assert_consistent_history(test, state_store, image_id, calls):
     deactivated = state_store.get(image_id) is not None
     test.assertEqual(deactivated, bool(changed) and
                      changed[-1] == 'deactivate')
+    # A refusal (by the hold) happened while an admin's deactivation stood.
+    last_change = None
+    for event in reversed(events):
+        if event.outcome == 'changed':
+            last_change = event
+        elif event.outcome == 'refused':
+            test.assertEqual(('deactivate', True),
+                             (last_change.action, last_change.held))
 
 
 ACTOR = store.Actor(user_id='u1', project_id='p1',
@@ -461,6 +469,27 @@ class HistoryTest(TestCase):
         changed, event = self.store.reactivate(UPPER_UUID, ADMIN)
         self.assertEqual((True, 'changed'), (changed, event.outcome))
         self.assertEqual([], self.store.list_ids())
+
+    def test_a_hold_is_lifted_only_by_who_may(self):
+        self.store.deactivate(UUID, ADMIN)
+        changed, refused = self.store.reactivate(UUID, ACTOR,
+                                                 lift_hold=False)
+        self.assertEqual((False, 'refused', True),
+                         (changed, refused.outcome, refused.held))
+        self.assertIsNotNone(self.store.get(UUID))
+        # A record that does not hold is removed all the same.
+        self.store.deactivate('mine', ACTOR)
+        changed, event = self.store.reactivate('mine', ACTOR,
+                                               lift_hold=False)
+        self.assertEqual((True, 'changed'), (changed, event.outcome))
+        changed, event = self.store.reactivate('mine', ACTOR,
+                                               lift_hold=False)
+        self.assertEqual((False, 'no-op', False),
+                         (changed, event.outcome, event.held))
+        changed, event = self.store.reactivate(UUID, ADMIN)
+        self.assertEqual((True, 'changed'), (changed, event.outcome))
+        self.assertEqual(['changed', 'refused', 'changed'],
+                         [e.outcome for e in self.store.history(UUID)])
 
     def test_append_event(self):
         self.store.deactivate(UUID, ADMIN)
@@ -620,10 +649,12 @@ class HistoryTest(TestCase):
             try:
                 barrier.wait(timeout=30)
                 for _ in range(calls):
+                    actor = rand.choice([ACTOR, ADMIN])
                     if rand.random() < 0.5:
-                        state_store.deactivate(UUID, ADMIN)
+                        state_store.deactivate(UUID, actor)
                     else:
-                        state_store.reactivate(UUID, ADMIN)
+                        state_store.reactivate(UUID, actor,
+                                               lift_hold=actor.is_admin)
             except Exception as e:
                 errors.append(e)
 
