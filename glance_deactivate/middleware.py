@@ -111,6 +111,11 @@ Every action, the hold's refusals and the deletion of a deactivated image
 are recorded in an append-only history with the caller, the request id
 and an optional reason (``{"reason": "..."}``); see
 ``glance_deactivate.store`` and ``doc/source/incident.rst``.
+``GET /v2/images/{image_id}/deactivation`` and ``GET /v2/deactivations``
+read the records and the history (rules
+``image_deactivation:get_deactivation`` and
+``image_deactivation:list_deactivations``, admin by default); see
+``glance_deactivate.records_api``.
 """
 
 import importlib.metadata
