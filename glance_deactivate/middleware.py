@@ -120,6 +120,11 @@ Every action, the hold's refusals and the deletion of a deactivated image
 are recorded in an append-only history with the caller, the request id
 and an optional reason (``{"reason": "..."}``); see
 ``glance_deactivate.store`` and ``doc/source/incident.rst``.
+``GET /v2/images/{image_id}/deactivation`` and ``GET /v2/deactivations``
+read the records and the history (rules
+``image_deactivation:get_deactivation`` and
+``image_deactivation:list_deactivations``, admin by default); see
+``glance_deactivate.records_api``.
 """
 
 import importlib.metadata
@@ -142,6 +147,7 @@ from glance_deactivate import opts
 from glance_deactivate import overlay
 from glance_deactivate import policies
 from glance_deactivate import reading
+from glance_deactivate import records_api
 from glance_deactivate import routing
 from glance_deactivate import store as state_store
 from glance_deactivate import upstream
@@ -188,6 +194,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                                        self.options.max_rewrite_bytes))
         self.data_guard = guards.DataGuard(
             application, self._find, self._get_image, self._allows)
+        self.records = records_api.RecordsController(
+            self.store, self.policy, self._get_image, self.oslo_conf)
         self._warned_anonymous = False
         # Schemas the image service was seen to list 'deactivated' in.
         self._schemas_ok = set()
@@ -208,6 +216,9 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             routing.CREATE: self._create,
             routing.SCHEMA: self._schema,
             routing.PASS: self._pass,
+            routing.DEACTIVATION: self.records,
+            routing.DEACTIVATIONS: self.records,
+            routing.RECORD_SCHEMA: self.records,
         }
 
     def __call__(self, environ, start_response):

@@ -33,6 +33,27 @@ Rule                                              Default
 ``image_deactivation:get_deactivated_locations``  admin
 ================================================  =========================
 
+The read API (``glance_deactivate.records_api``) has two rules of its own:
+
+================================================  =========================
+Rule                                              Default
+================================================  =========================
+``image_deactivation:get_deactivation``           admin
+``image_deactivation:list_deactivations``         admin
+================================================  =========================
+
+``get_deactivation`` is checked against the image as above, so an operator
+may widen it to the owning project with one rule in ``policy.yaml``::
+
+    "image_deactivation:get_deactivation": >-
+        rule:image_deactivation:admin or
+        (role:reader and project_id:%(project_id)s)
+
+``list_deactivations`` is checked against a target whose ``owner`` and
+``project_id`` are the request's ``owner`` filter (None without one), so a
+rule ending in ``project_id:%(project_id)s`` lets a project list the
+records of the images it owns, and only with ``?owner=<its id>``.
+
 ``is_admin:True`` matches a caller the host already treats as an
 administrator (Glance's ``context_is_admin`` rule, or its unauthenticated
 "noauth" pipeline).  The target of every check carries the image's
@@ -134,6 +155,34 @@ rules = [
                      'method': 'GET'}]),
 ]
 
+# The read API: one image's record and history, and the list of records.
+GET_DEACTIVATION = PREFIX + 'get_deactivation'
+LIST_DEACTIVATIONS = PREFIX + 'list_deactivations'
+
+rules.extend([
+    policy.DocumentedRuleDefault(
+        name=GET_DEACTIVATION,
+        check_str=ADMIN_CHECK,
+        scope_types=['project'],
+        description='Read whether an image is deactivated, since when, by '
+                    'whom, why, whether it is held, and its deactivation '
+                    'history. The target is the image (owner, '
+                    'project_id, visibility, ...): "rule:%s or '
+                    '(role:reader and project_id:%%(project_id)s)" opens '
+                    'it to the owning project. An image the caller cannot '
+                    'see is a 404 whatever this rule says.' % ADMIN,
+        operations=[{'path': '/v2/images/{image_id}/deactivation',
+                     'method': 'GET'}]),
+    policy.DocumentedRuleDefault(
+        name=LIST_DEACTIVATIONS,
+        check_str=ADMIN_CHECK,
+        scope_types=['project'],
+        description='List the deactivated images with their records. The '
+                    'target\'s owner and project_id are the owner filter '
+                    'of the request (None without one).',
+        operations=[{'path': '/v2/deactivations', 'method': 'GET'}]),
+])
+
 
 def list_rules():
     """The ``oslo.policy.policies`` entry point."""
@@ -161,10 +210,16 @@ def credentials(context):
 
     ``is_admin`` is the host context's own flag (Glance's noauth context
     sets it for everyone), which ``to_policy_values`` leaves out.
+
+    Values that are None are left out: oslo.policy compares
+    ``project_id:%(project_id)s`` as strings, so a caller without a project
+    would match a target without an owner (``'None' == 'None'``); a
+    missing credential matches nothing.
     """
     if context is None:
         return {'roles': [], 'is_admin': False}
-    creds = dict(context.to_policy_values())
+    creds = {key: value for key, value in context.to_policy_values().items()
+             if value is not None}
     creds['is_admin'] = bool(getattr(context, 'is_admin', False))
     return creds
 

@@ -36,8 +36,16 @@ name               method       path
 ``create``         POST         ``/v2/images``
 ``schema``         GET          ``/v2/schemas/image``, ``/v2/schemas/images``
 ``pass``           DELETE       ``/v2/cache/{id}`` (no data involved)
+``deactivation``   GET          ``/v2/images/{id}/deactivation``
+``deactivations``  GET          ``/v2/deactivations``
+``record_schema``  GET          ``/v2/schemas/deactivation``,
+                                ``/v2/schemas/deactivations``
 ``reject``         any other    the resource paths above (not the listing)
 =================  ===========  ==========================================
+
+The last three are the filter's own read API (``glance_deactivate.
+records_api``): they never reach the image service, and any other method
+on them is a 405 with ``Allow: GET``.
 
 Deny by default: any other method on an image's resource path gets the
 405 (and ``Allow``) Glance 33's router gives for it, from the filter
@@ -79,6 +87,10 @@ CREATE = 'create'
 SCHEMA = 'schema'
 PASS = 'pass'
 REJECT = 'reject'
+# The read API (glance_deactivate.records_api).
+DEACTIVATION = 'deactivation'
+DEACTIVATIONS = 'deactivations'
+RECORD_SCHEMA = 'record_schema'
 
 ACTIONS = ('deactivate', 'reactivate')
 
@@ -105,6 +117,11 @@ _RESOURCES = (
      'DELETE, PUT'),
     (_IMAGE, {'GET': SHOW, 'PATCH': PATCH, 'DELETE': DELETE},
      'GET, PATCH, DELETE'),
+    # The read API: ours alone, so deny every other method.
+    ('/v2/images/{image_id}/deactivation', {'GET': DEACTIVATION}, 'GET'),
+    ('/v2/deactivations', {'GET': DEACTIVATIONS}, 'GET'),
+    ('/v2/schemas/{schema:deactivation|deactivations}',
+     {'GET': RECORD_SCHEMA}, 'GET'),
 )
 
 

@@ -61,7 +61,9 @@ REQUIRED_GROUPS = {'paste.filter_factory', 'oslo.config.opts',
 RULES = {'image_deactivation:admin', 'image_deactivation:deactivate',
          'image_deactivation:reactivate',
          'image_deactivation:download_deactivated',
-         'image_deactivation:get_deactivated_locations'}
+         'image_deactivation:get_deactivated_locations',
+         'image_deactivation:get_deactivation',
+         'image_deactivation:list_deactivations'}
 
 OPTIONS = {'fail_open', 'policy_file', 'auto_create_schema', 'query_timeout',
            'max_rewrite_bytes', 'connection', 'max_retries',

@@ -36,7 +36,9 @@ REQUIREMENTS = os.path.join(os.path.dirname(PACKAGE), 'requirements.txt')
 RUNTIME = {'pbr', 'webob', 'paste', 'routes', 'oslo_config', 'oslo_context',
            'oslo_db', 'oslo_log', 'oslo_messaging', 'oslo_middleware',
            'oslo_policy', 'sqlalchemy', 'alembic', 'cliff', 'yaml',
-           'oslo_upgradecheck'}
+           'oslo_upgradecheck',
+           # The read API parses times as Glance does.
+           'oslo_utils'}
 FORBIDDEN = {'tests', 'glanceclient', 'gunicorn', 'requests', 'openstack',
              'keystoneauth1', 'glance'}
 
@@ -82,7 +84,8 @@ class TestPackage(testtools.TestCase):
                           'oslo.config', 'oslo.context', 'oslo.db',
                           'oslo.log', 'oslo.messaging', 'oslo.middleware',
                           'oslo.policy', 'sqlalchemy', 'alembic', 'cliff',
-                          'pyyaml', 'oslo.upgradecheck'}, listed)
+                          'pyyaml', 'oslo.upgradecheck', 'oslo.utils'},
+                         listed)
 
     def test_no_test_demo_or_client_code_in_the_package(self):
         names = {module for module, _path in modules()}
