@@ -35,15 +35,20 @@ setup.cfg, and SQLAlchemy selects the driver the guide names for each URL.
 
 import ast
 import importlib.metadata
+import json
 import os
 import re
 
+import jsonschema
 from sqlalchemy.engine import url as sa_url
 import testtools
 
 from glance_deactivate import actions
 from glance_deactivate import guards
 from glance_deactivate import middleware
+from glance_deactivate import reason
+from glance_deactivate import records_api
+from glance_deactivate import records_schema
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 DOC = os.path.join(ROOT, 'doc', 'source')
@@ -202,7 +207,8 @@ class TestInstallGuideClaims(testtools.TestCase):
                          sa_url.make_url('mysql://').get_dialect().driver)
 
     def test_api_samples_carry_the_filters_messages(self):
-        messages = {value for module in (actions, guards, middleware)
+        messages = {value for module in (actions, guards, middleware,
+                                         reason, records_api)
                     for name, value in vars(module).items()
                     if name.startswith('MSG_')}
         samples = os.path.join(DOC, 'api', 'samples')
@@ -224,3 +230,31 @@ class TestInstallGuideClaims(testtools.TestCase):
                         re.escape(m).replace('%s', '.*'), message)
                     for m in messages), '%s: %s' % (name, message))
         self.assertGreater(checked, 5)
+
+    def test_read_api_samples_are_the_schemas_documents(self):
+        # The API reference's read-API answers validate against the
+        # schemas the filter serves, and its schema samples are the
+        # served schemas less their left-out properties.
+        def sample(name):
+            return json.loads(_read(os.path.join(DOC, 'api', 'samples',
+                                                 name)))
+        for name, schema in (
+                ('deactivation-show-response.json', 'deactivation'),
+                ('deactivations-list-response.json', 'deactivations')):
+            document = sample(name)
+            jsonschema.validate(document, records_schema.get(schema))
+            self.assertIn('next', document)
+        shown = sample('schema-deactivation-response.json')
+        served = records_schema.get('deactivation')
+        for key in ('name', 'links', 'required', 'additionalProperties'):
+            self.assertEqual(served[key], shown[key])
+        self.assertEqual({'...': '...'}, shown['properties'])
+        shown = sample('schema-deactivations-response.json')
+        served = records_schema.get('deactivations')
+        self.assertEqual(served['name'], shown['name'])
+        self.assertEqual(served['links'], shown['links'])
+        items = served['properties'].pop('deactivations')['items']
+        shown_items = shown['properties'].pop('deactivations')['items']
+        self.assertEqual(served['properties'], shown['properties'])
+        self.assertEqual(items['name'], shown_items['name'])
+        self.assertEqual(set(served), set(shown))
