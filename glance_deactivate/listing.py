@@ -42,7 +42,8 @@ A listing sorted by ``status`` first (``sort_key=status``,
 (:func:`status_segments`, :func:`segmented_page`): the store would sort a
 deactivated image among the active ones, Glance sorts ``deactivated`` as
 the string it is.  Glance's ``next`` links are rebuilt as its serializer
-builds them (:func:`link`).
+builds them (:func:`link`).  Sorted by ``status`` after other keys, see
+``glance_deactivate.status_ties``.
 
 Images a store with the feature deactivated itself are listed under the
 store's own status, ``deactivated``.

@@ -149,6 +149,7 @@ from glance_deactivate import policies
 from glance_deactivate import reading
 from glance_deactivate import records_api
 from glance_deactivate import routing
+from glance_deactivate import status_ties
 from glance_deactivate import store as state_store
 from glance_deactivate import upstream
 
@@ -429,6 +430,10 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             if segments is not None:
                 return self._status_sorted_list(environ, start_response,
                                                 pairs, segments)
+        order = status_ties.plan(pairs)
+        if order is not None and self._checked(self.store.list_ids, 1):
+            return self._later_status_list(environ, start_response, pairs,
+                                           order, ids)
         plan = self._checked(listing.plan, pairs, ids)
         if plan is None:
             return self._overlay_list(environ, start_response)
@@ -506,6 +511,20 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         return self._listed(environ, start_response, lambda fetch, among: (
             listing.segmented_page(pairs, segments, marker_status, fetch,
                                    among)))
+
+    def _later_status_list(self, environ, start_response, pairs, order,
+                           ids):
+        marker = reading.first(pairs, 'marker')
+        image = None
+        if marker is not None:
+            image, refusal = self._get_image(environ, marker)
+            if refusal is not None:
+                # The store's own answer to the caller's marker.
+                upstream.close(refusal.app_iter)
+                return self._overlay_list(environ, start_response)
+        return self._listed(environ, start_response, lambda fetch, among: (
+            status_ties.page(pairs, order, image, fetch,
+                             self._checked(ids) or set(), among)))
 
     def _listed(self, environ, start_response, run):
         """Answer with ``run(fetch, deactivated_among)``'s listing.Page."""

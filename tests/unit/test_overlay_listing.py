@@ -18,6 +18,7 @@ import testtools
 
 from glance_deactivate import listing
 from glance_deactivate import overlay
+from glance_deactivate import status_ties
 
 
 class TestRewrite(testtools.TestCase):
@@ -217,12 +218,18 @@ class FakeGlanceListing(object):
         query = dict(pairs)
         order = listing.sort_order(pairs)
         rows = [self.view(i) for i in self.images]
-        for key in ('status', 'id'):
+        for key in ('status', 'id', 'name', 'container_format',
+                    'disk_format'):
             value = query.get(key)
             if value is not None:
                 wanted = (set(value[3:].split(',')) if value.startswith('in:')
+                          else {value[3:]} if value.startswith('eq:')
                           else {value})
                 rows = [r for r in rows if r[key] in wanted]
+        if 'size_min' in query:
+            rows = [r for r in rows if r['size'] >= int(query['size_min'])]
+        if 'size_max' in query:
+            rows = [r for r in rows if r['size'] <= int(query['size_max'])]
         for key, direction in reversed(order):
             rows.sort(key=lambda r: r[key], reverse=direction == 'desc')
         if 'marker' in query:
@@ -394,3 +401,134 @@ class TestStatusSort(testtools.TestCase):
             pages = self.pages(pairs, 'ours')
             self.assertEqual(self.pages(pairs, 'native'), pages)
             self.assertEqual(3, len(pages[0][0]))
+
+
+class TestLaterStatusSort(testtools.TestCase):
+    """Sorted by status after other keys: the pages are native Glance's."""
+
+    STATUSES = ['active', 'active', 'queued', 'active', 'saving', 'active',
+                'importing', 'active', 'active', 'queued', 'active',
+                'active', 'active', 'active']
+
+    def setUp(self):
+        super().setUp()
+        self.images = [
+            {'id': 'i%02d' % n, 'status': status, 'name': 'n%d' % (n % 3),
+             'size': n % 2, 'container_format': 'cf%d' % (n % 2),
+             'created_at': '2026-01-%02d' % (n % 4 + 1)}
+            for n, status in enumerate(self.STATUSES)]
+        # Deactivated by the filter, and i03 by the store itself.
+        self.ours = {'i00', 'i05', 'i08', 'i10', 'i12', 'i13'}
+        self.images[3]['status'] = 'deactivated'
+
+        def native_status(image):
+            if image['id'] in self.ours:
+                return 'deactivated'
+            return image['status']
+        self.native = FakeGlanceListing(self.images, native_status)
+        self.store = FakeGlanceListing(self.images, lambda i: i['status'])
+
+    def among(self, ids):
+        return {i for i in ids if i in self.ours}
+
+    def one_page(self, pairs, source):
+        if source == 'native':
+            return self.native(pairs)
+        order = status_ties.plan(pairs)
+        self.assertIsNotNone(order, pairs)
+        marker = dict(pairs).get('marker')
+        image = None
+        if marker is not None:
+            image = self.store.view(next(
+                i for i in self.images if i['id'] == marker))
+        page = status_ties.page(pairs, order, image, self.store,
+                                self.ours | {'i03'}, self.among)
+        ids = [i['id'] for i in page.document['images']]
+        self.assertEqual(self.ours & set(ids), page.deactivated)
+        return page.document
+
+    def pages(self, pairs, source):
+        """Every (ids, next) page, following ``next`` as a client does."""
+        out = []
+        for _ in range(30):
+            document = self.one_page(pairs, source)
+            out.append(([i['id'] for i in document['images']],
+                        document.get('next')))
+            if not document.get('next'):
+                return out
+            pairs = [(k, v) for k, v in pairs if k != 'marker'] + [
+                ('marker', listing.next_marker(document))]
+        self.fail('no end')
+
+    QUERIES = [
+        [('sort', 'name:asc,status:desc')],
+        [('sort', 'name:desc,status:asc')],
+        [('sort_key', 'name'), ('sort_key', 'status'), ('sort_dir', 'asc')],
+        [('sort_key', 'name'), ('sort_key', 'status'), ('sort_dir', 'desc'),
+         ('sort_dir', 'asc')],
+        [('sort', 'size:asc,status:asc,name:desc')],
+        [('sort', 'container_format:desc,name:asc,status:desc,id:asc')],
+        [('sort', 'name:asc,status:desc'),
+         ('status', 'in:active,deactivated')],
+        [('sort', 'name:desc,status:asc'),
+         ('status', 'in:deactivated,queued')],
+        [('sort', 'name:asc,status:asc'), ('status', 'active')],
+        [('sort', 'name:asc,status:desc'), ('status', 'deactivated')],
+    ]
+
+    def test_pages_match_native_order(self):
+        for query in self.QUERIES:
+            for limit in (1, 2, 3, 5, None):
+                pairs = query + ([('limit', str(limit))] if limit else [])
+                self.assertEqual(self.pages(pairs, 'native'),
+                                 self.pages(pairs, 'ours'), pairs)
+
+    def test_every_marker_resumes_as_native(self):
+        for query in self.QUERIES:
+            for image in self.images:
+                pairs = query + [('limit', '4'), ('marker', image['id'])]
+                self.assertEqual(
+                    [i['id'] for i in self.native(pairs)['images']],
+                    [i['id'] for i in self.one_page(pairs, 'ours')['images']],
+                    pairs)
+
+    def test_cost_grows_with_the_deactivated_images(self):
+        # Forty active images tie on the name with the deactivated ones.
+        self.images[:] = [
+            {'id': 'j%02d' % n, 'status': 'active', 'name': 'n',
+             'size': 1, 'created_at': '2026-01-01'} for n in range(40)]
+        self.ours.clear()
+        self.ours.update(['j05', 'j20'])
+        for direction in ('asc', 'desc'):
+            pairs = [('sort', 'name:asc,status:%s' % direction),
+                     ('limit', '3')]
+            self.store.queries[:] = []
+            ours = self.pages(pairs, 'ours')
+            self.assertEqual(self.pages(pairs, 'native'), ours)
+            for query in self.store.queries:
+                # A tie group is never read whole: every store page is a
+                # page and the deactivated images, or names them by id.
+                self.assertTrue(int(dict(query)['limit']) <= 3 + 3 or
+                                'id' in dict(query), query)
+            self.assertLessEqual(len(self.store.queries), 16 * len(ours))
+
+    def test_the_stores_cap_on_the_limit_is_glances(self):
+        self.native.cap = self.store.cap = 3
+        for pairs in ([('sort', 'name:asc,status:desc'), ('limit', '50')],
+                      [('sort', 'name:desc,status:asc'), ('limit', '4')]):
+            pages = self.pages(pairs, 'ours')
+            self.assertEqual(self.pages(pairs, 'native'), pages)
+            self.assertEqual(3, len(pages[0][0]))
+
+    def test_other_sorts_keep_the_stores_order(self):
+        for pairs in ([], [('sort_key', 'name')],
+                      [('sort', 'status:asc,name:desc')],
+                      [('sort', 'created_at:asc,status:desc')],
+                      [('sort', 'id:asc,status:desc')],
+                      [('sort', 'name:asc,status:desc,status:asc')],
+                      [('sort', 'name:asc,status:desc'), ('id', 'in:a,b')],
+                      [('sort', 'name:asc,status:desc'), ('limit', 'x')],
+                      [('sort', 'name:asc,status:desc'),
+                       ('status', 'neq:active')],
+                      [('sort', 'name:up,status:desc')]):
+            self.assertIsNone(status_ties.plan(pairs), pairs)
