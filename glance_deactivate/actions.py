@@ -32,7 +32,9 @@ Checks run in Glance 33's order, with its status codes and messages:
    moment after the look-up stands too)
 5. an image the image service itself holds deactivated (a store with the
    feature): ``reactivate`` goes to the store's own action, as the caller
-   (``glance_deactivate.native``); its refusal is the answer
+   (``glance_deactivate.native``); its refusal is the answer.  A caller
+   the hold refuses is refused (and recorded) before the store is asked,
+   so that the store's own deactivation is not lifted on the way
 6. the status -> 403 ``Not allowed to deactivate image in status 'queued'``
 7. the change and its event are recorded in one transaction -> 204;
    already in the target status -> 204, nothing changes and a ``no-op``
@@ -179,6 +181,18 @@ class ActionController(object):
                       transition.rule, transition.action, image_id)
             return webob.exc.HTTPForbidden(
                 explanation=MSG_NOT_AUTHORIZED % transition.action)
+        if (held and not lift_hold and
+                image.get('status') == images.DEACTIVATED):
+            # The store holds it deactivated too: refuse for the hold before
+            # its own action lifts its deactivation on the way to the 403.
+            # (Otherwise the store's transaction decides, below.)
+            event = self.store.append_event(
+                image_id, transition.action, state_store.REFUSED,
+                self.actor(context, request_id), reason=reason,
+                owner=image.get('owner'), held=True)
+            LOG.debug('Reactivation of held image %s refused (event %s)',
+                      image_id, event.id)
+            return webob.exc.HTTPForbidden(explanation=MSG_HELD)
         if self.native is not None and environ is not None:
             # A store's own deactivation is lifted by the store itself.
             refusal, image = self.native(environ, image, transition.action)

@@ -333,11 +333,18 @@ class DataGuard(object):
         (``glance/db/__init__.py`` ``ImageRepo.get``).  So only the bare
         404 is the answer to a caller the database shows the image to,
         and only that one, for a caller Glance's context does not treat as
-        an admin (Glance skips the deactivation check for those), becomes
+        an admin (Glance skips the deactivation check for those), on a
+        path Glance's router routes (not a trailing slash), becomes
         the deactivation's 403 (one state query,
         as for every bare 404); every other 404 is returned unread and
         unqueried, exactly as for a missing id.
         """
+        if routing.folded(environ):
+            # Glance's router does not route a trailing slash: its bare 404
+            # is the router's, the same for every id, and says nothing of
+            # the image (a caller who cannot see it would learn it is
+            # deactivated from the 403).
+            return answer(environ, start_response)
         body = _small_body(answer)
         if body is None or body != _bare_not_found(environ):
             return answer(environ, start_response)

@@ -34,7 +34,10 @@ The rules, each with its own 400 once the body is a JSON object with a
   text is what is recorded);
 * at most 255 characters (Unicode code points, any plane) after trimming;
 * no control characters (tab and newline included: a reason is one line
-  in logs and tables) and no lone surrogates (not Unicode text).
+  in logs and tables), no line or paragraph separators (U+2028, U+2029),
+  no bidirectional embeddings, overrides or isolates (U+202A to U+202E,
+  U+2066 to U+2069: they reorder what an operator reads around them) and
+  no lone surrogates (not Unicode text).
 
 A body that is not UTF-8, not JSON, not an object, an object without
 ``reason``, or larger than ``MAX_BODY_BYTES`` gets Glance's own 400.  A
@@ -66,8 +69,13 @@ MSG_TOO_LONG = 'The reason must be at most %d characters long.' % MAX_LENGTH
 MSG_NOT_TEXT = ('The reason must be Unicode text without control '
                 'characters.')
 
-# Unicode categories refused in a reason: controls and lone surrogates.
-_REFUSED_CATEGORIES = frozenset(['Cc', 'Cs'])
+# Unicode categories refused in a reason: controls, lone surrogates, and
+# the line and paragraph separators (line breaks to str.splitlines).
+_REFUSED_CATEGORIES = frozenset(['Cc', 'Cs', 'Zl', 'Zp'])
+# Bidirectional embeddings, overrides and isolates (Unicode's bidi classes
+# LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI).
+_REFUSED_BIDI = frozenset(['LRE', 'RLE', 'PDF', 'LRO', 'RLO', 'LRI', 'RLI',
+                           'FSI', 'PDI'])
 
 
 class BadBody(ValueError):
@@ -105,7 +113,8 @@ def check(value) -> str:
         raise BadBody(MSG_EMPTY)
     if len(value) > MAX_LENGTH:
         raise BadBody(MSG_TOO_LONG)
-    if any(unicodedata.category(char) in _REFUSED_CATEGORIES
+    if any(unicodedata.category(char) in _REFUSED_CATEGORIES or
+           unicodedata.bidirectional(char) in _REFUSED_BIDI
            for char in value):
         raise BadBody(MSG_NOT_TEXT)
     return value

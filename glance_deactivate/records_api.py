@@ -55,8 +55,9 @@ MultiDict), with Glance's messages:
   (Glance's options, when the host registered them, else Glance's
   defaults, 25 and 1000);
 * an unknown marker: Glance's ``No image found with ID <marker>`` for the
-  list (``glance/db/sqlalchemy/api.py`` ``_image_get``), ``No deactivation
-  event found with ID <marker>`` for a history;
+  list (``glance/db/sqlalchemy/api.py`` ``_image_get``; with ``owner``,
+  also the record of another owner's image), ``No deactivation event
+  found with ID <marker>`` for a history;
 * ``since``/``until`` not ISO 8601: ``Bad "since" query filter format.
   Use ISO 8601 DateTime notation.`` (Glance's ``created_at`` filter);
 * ``hold`` neither ``true`` nor ``false``: ``Invalid value 'x' for 'hold'
@@ -391,6 +392,14 @@ class RecordsController(object):
             'listing deactivations')
         if refused is not None:
             return refused
+        if marker is not None and owner is not None:
+            # The rule was asked about ``owner`` only: a marker outside that
+            # filter is unknown, as a missing one (else a project allowed
+            # ?owner=<its id> learns whether any image is deactivated, and
+            # when, from another project's id).
+            record = self.store.get(marker)
+            if record is None or record.owner != owner:
+                raise _BadRequest(MSG_IMAGE_MARKER % marker)
         records = self._page(
             MSG_IMAGE_MARKER, marker, self.store.list_records, owner=owner,
             deactivated_by=params.get('deactivated_by'), held=held,

@@ -151,6 +151,17 @@ def normalize_path(path):
     return _SLASHES.sub('/', path)
 
 
+def folded(environ):
+    """True when the path only matches with trailing slashes dropped.
+
+    Glance's router does not route such a path: whatever the image, it
+    answers a bare ``HTTPNotFound()`` (``glance/common/wsgi.py``
+    ``Router._dispatch``), which tells nothing about the image.
+    """
+    path = normalize_path(environ.get('PATH_INFO') or '')
+    return len(path) > 1 and path.endswith('/')
+
+
 def match(mapper, environ):
     """The route's match dict (with ``handler``) or None."""
     path = normalize_path(environ.get('PATH_INFO') or '')

@@ -111,6 +111,22 @@ class TestStoreDeactivated(NativeTestCase):
         self.assertEqual(403, resp.status_int)
         self.assertEqual([], self.store.actions)
 
+    def test_the_hold_is_decided_before_the_store_is_asked(self):
+        # Red team: the owner may not lift an admin's hold; the store's own
+        # deactivation must not be lifted on the way to that 403.
+        image_id = self.deactivated()
+        self.app.images[image_id]['status'] = 'deactivated'
+        resp = self.action(image_id, 'reactivate')
+        self.assertEqual(403, resp.status_int)
+        self.assertIn('deactivated by an operator and is held', resp.text)
+        self.assertEqual([], self.store.actions)
+        self.assertEqual('deactivated', self.app.images[image_id]['status'])
+        self.assertTrue(self.filter.store.get(image_id).held)
+        events = self.filter.store.history(image_id=image_id)
+        self.assertEqual(('reactivate', 'refused', True),
+                         (events[0].action, events[0].outcome,
+                          events[0].held))
+
     def test_a_204_that_changed_nothing_is_not_a_success(self):
         image_id = self.app.add(fakes.new_id(), status='deactivated')
         self.store.lies = True

@@ -108,6 +108,21 @@ class ReasonTest(testtools.TestCase):
                       b'"a\\u0085b"'):
             self.assertRefused(reason.MSG_NOT_TEXT, b'{"reason": %s}' % value)
 
+    def test_one_line_read_in_order(self):
+        # Red team: U+2028/U+2029 are line breaks (str.splitlines, many
+        # log and table viewers), and bidirectional controls reorder what
+        # an operator reads in a table or a log line (an event could be
+        # made to read as another image's or another caller's).
+        for value in (b'"a\u2028b"', b'"a\u2029b"', b'"a\u202eb"',
+                      b'"a\u202ab"', b'"a\u2066b"', b'"a\u2069b"'):
+            self.assertRefused(reason.MSG_NOT_TEXT, b'{"reason": %s}' % value)
+        # Other format characters (emoji sequences, right-to-left marks)
+        # stay text.
+        for text in ('\U0001f469\u200d\U0001f4bb',
+                     '\u05e9\u05dc\u05d5\u05dd\u200f 1'):
+            self.assertEqual(text, reason.read(post(json.dumps(
+                {'reason': text}).encode())))
+
     def test_messages_name_the_rule(self):
         self.assertIn('application/json', reason.MSG_CONTENT_TYPE)
         self.assertIn('255', reason.MSG_TOO_LONG)

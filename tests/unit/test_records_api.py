@@ -484,6 +484,26 @@ class TestList(ReadApiTestCase):
             resp = self.call('/v2/deactivations' + query)
             self.assertEqual(403, resp.status_int, query)
 
+    def test_a_marker_outside_the_owner_filter_is_unknown(self):
+        # Red team: with the widened rule, p1 may list ?owner=p1 only; a
+        # marker naming another project's image must not tell whether that
+        # image is deactivated (nor, by the page after it, when).
+        self.widen({'image_deactivation:list_deactivations':
+                    'rule:image_deactivation:admin or '
+                    '(role:reader and project_id:%(project_id)s)'})
+        self.make_records()
+        answers = []
+        for marker in (self.ids['c'], self.ids['d'], new_id()):
+            resp = self.call('/v2/deactivations?owner=p1&marker=%s' % marker)
+            self.assertEqual(400, resp.status_int, marker)
+            answers.append(resp.text.replace(marker, '<ID>'))
+        self.assertEqual(1, len(set(answers)), answers)
+        self.assertIn('No image found with ID <ID>', answers[0])
+        resp = self.call('/v2/deactivations?owner=p1&marker=%s' %
+                         self.ids['b'])
+        self.assertEqual(200, resp.status_int)
+        self.assertEqual('a', self.names(resp.json))
+
     def test_a_caller_without_a_project_is_no_owner(self):
         # oslo.policy compares str(None) == str(None): the credentials
         # leave a missing project out, so it matches no missing owner.
