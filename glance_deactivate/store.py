@@ -659,7 +659,9 @@ class DeactivationStore(object):
         if the image is already deactivated (its record exists, or a
         folded record applies to it) the record is left as it is and a
         ``no-op`` event is appended instead.  The record holds the image
-        when ``actor.is_admin``.
+        when ``actor.is_admin``; an admin's no-op sets the hold on a record
+        that lacked it (an image its owner deactivated first), in the same
+        transaction as its event, which then says ``held``.
 
         :returns: ``(changed, event)``.
         :raises ValueError: for an empty id, one longer than
@@ -987,6 +989,13 @@ class DeactivationStore(object):
             # the record in the same statement (none if it is gone again).
             noop = dict(event, outcome=NO_OP)
             with self._session(writer=True) as session:
+                if event['is_admin']:
+                    # An admin's deactivation holds the image even when
+                    # its owner had deactivated it first (the transaction
+                    # begins with this write, which locks the record).
+                    session.execute(sa.update(_TABLE).where(
+                        applies, _TABLE.c.by_admin == sa.false()).values(
+                            by_admin=True))
                 if session.execute(self._noop_insert(noop, applies)).rowcount:
                     noop['held'] = bool(session.execute(
                         sa.select(_EVENTS.c.held).where(

@@ -212,6 +212,24 @@ class IncidentTest(_IncidentTestCase):
                                             'reactivate').status_code)
             self.assertEqual('active', self.pair.status(stack, image_id))
 
+    def test_an_admins_repeat_holds_an_owners_deactivation(self):
+        # The owner deactivated first; the operator who then deactivates
+        # it too (204) holds it: the owner cannot lift it any more.
+        image_id = self.image()
+        self.assertEqual(204, self.post(OURS, image_id,
+                                        'deactivate').status_code)
+        self.assertEqual(204, self.post(OURS, image_id, 'deactivate',
+                                        ADMIN).status_code)
+        resp = self.post(OURS, image_id, 'reactivate')
+        self.assertEqual(403, resp.status_code, resp.text)
+        self.assertIn(actions.MSG_HELD, resp.text)
+        self.assertEqual('deactivated', self.pair.status(OURS, image_id))
+        self.assertEqual([('reactivate', 'refused', True),
+                          ('deactivate', 'no-op', True),
+                          ('deactivate', 'changed', False)],
+                         [(e.action, e.outcome, e.held)
+                          for e in self.store.history(image_id)])
+
     def test_delete_of_a_deactivated_image_is_an_event(self):
         image_id = self.image()
         self.pair.action(OURS, image_id, 'deactivate')

@@ -220,7 +220,7 @@ class _HistoryBehaviour(object):
                           record.held))
         self.assertEqual([], self.store.history(UUID))
         changed, again = self.store.deactivate(UPPER_UUID, test_store.ADMIN)
-        self.assertEqual((False, 'no-op', False),
+        self.assertEqual((False, 'no-op', True),
                          (changed, again.outcome, again.held))
         self.assertTrue(self.store.forget(UPPER_UUID,
                                           actor=test_store.ADMIN))

@@ -371,14 +371,16 @@ def assert_consistent_history(test, state_store, image_id, calls):
     deactivated = state_store.get(image_id) is not None
     test.assertEqual(deactivated, bool(changed) and
                      changed[-1] == 'deactivate')
-    # A refusal (by the hold) happened while an admin's deactivation stood.
-    last_change = None
+    # A refusal (by the hold) happened while a hold stood: one set by an
+    # admin's deactivation, or by an admin's repeat (a no-op that holds).
+    held = False
     for event in reversed(events):
         if event.outcome == 'changed':
-            last_change = event
+            held = event.action == 'deactivate' and event.held
+        elif event.outcome == 'no-op' and event.action == 'deactivate':
+            held = held or event.held
         elif event.outcome == 'refused':
-            test.assertEqual(('deactivate', True),
-                             (last_change.action, last_change.held))
+            test.assertTrue(held, event)
 
 
 ACTOR = store.Actor(user_id='u1', project_id='p1',
@@ -490,6 +492,22 @@ class HistoryTest(TestCase):
         self.assertEqual((True, 'changed'), (changed, event.outcome))
         self.assertEqual(['changed', 'refused', 'changed'],
                          [e.outcome for e in self.store.history(UUID)])
+
+    def test_an_admin_repeat_holds_an_owners_deactivation(self):
+        self.store.deactivate(UUID, ACTOR)
+        self.assertFalse(self.store.get(UUID).held)
+        changed, again = self.store.deactivate(UUID, ADMIN, reason='bad')
+        self.assertEqual((False, 'no-op', True),
+                         (changed, again.outcome, again.held))
+        record = self.store.get(UUID)
+        self.assertEqual((True, 'u1'), (record.held, record.user_id))
+        changed, refused = self.store.reactivate(UUID, ACTOR,
+                                                 lift_hold=False)
+        self.assertEqual((False, 'refused'), (changed, refused.outcome))
+        self.assertIsNotNone(self.store.get(UUID))
+        # A member's repeat leaves the hold as it is.
+        _changed, member = self.store.deactivate(UUID, ACTOR)
+        self.assertEqual(('no-op', True), (member.outcome, member.held))
 
     def test_append_event(self):
         self.store.deactivate(UUID, ADMIN)
