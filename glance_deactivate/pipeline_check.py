@@ -147,19 +147,24 @@ filter comes before its auth filters cannot be fixed automatically (exit
 
 Python API: ``check_paste_file(path)`` returns a list of
 :class:`PipelineReport`; ``check_text(text, source, flavor, app)`` a
-:class:`PasteReport` with the running pipeline; ``fix_text(text, source)``
-the corrected text; ``run(path, out, ...)`` prints the report and returns
-the exit code.
+:class:`PasteReport` with the running pipeline; ``run(path, out, ...)``
+prints the report and returns the exit code;
+``pipeline_fix.fix_text(text, source)`` returns the corrected text and
+``pipeline_fix.fix_file(path, ...)`` writes it.
+
+This module judges each pipeline and words the report.  The rest of the
+check lives in modules with one job each: ``pipeline_paste`` reads the
+paste file and finds its pipelines, ``pipeline_kinds`` classifies their
+entries, ``pipeline_flavor`` follows Glance's look-up to the running
+pipeline, and ``pipeline_fix`` writes the corrected copy and its backup.
 """
 
-import configparser
 import dataclasses
-import datetime
-import os
-import re
-import shutil
 import sys
-import tempfile
+
+from glance_deactivate import pipeline_flavor
+from glance_deactivate import pipeline_kinds
+from glance_deactivate import pipeline_paste
 
 
 OK = 'OK'
@@ -171,63 +176,9 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_UNREADABLE = 2
 
-# The application Glance loads: this name, plus '-FLAVOR' when
-# [paste_deploy] flavor is set (glance/common/config.py load_paste_app).
-DEFAULT_APP = 'glance-api'
-# glance.api:pipeline_factory's key when no flavor is set.
-DEFAULT_FLAVOR_KEY = 'default'
-
-# Kinds of pipeline entries.
-OURS = 'deactivate'
-AUTH = 'auth/context'
-VERSION = 'versionnegotiation'
-CACHE = 'cache'
-OTHER = 'other'
-
-# What --fix adds when the file has no filter section of ours.
-FILTER_NAME = 'deactivate'
-FILTER_STANZA = ('[filter:%s]\nuse = egg:glance-deactivate#deactivate\n'
-                 % FILTER_NAME)
-
-_OUR_FACTORIES = frozenset(['glance_deactivate.middleware:filter_factory'])
-_OUR_EGGS = frozenset([('glance_deactivate', 'deactivate')])
-_KNOWN_EGGS = {
-    ('keystonemiddleware', 'auth_token'): AUTH,
-    ('keystonemiddleware', 'oauth2_token'): AUTH,
-    ('keystonemiddleware', 'oauth2_mtls_token'): AUTH,
-    ('keystonemiddleware', 'external_oauth2_token'): AUTH,
-}
-_KNOWN_MODULES = {
-    'keystonemiddleware.auth_token': AUTH,
-    'keystonemiddleware.oauth2_token': AUTH,
-    'keystonemiddleware.oauth2_mtls_token': AUTH,
-    'keystonemiddleware.external_oauth2_token': AUTH,
-    'glance.api.middleware.context': AUTH,
-    'glance.api.middleware.version_negotiation': VERSION,
-    'glance.api.middleware.cache': CACHE,
-    'glance.api.middleware.cache_manage': CACHE,
-}
-_FILTER_FACTORY_KEYS = ('paste.filter_factory', 'paste.filter_app_factory')
-_COMPOSITE_FACTORY_KEYS = ('paste.composite_factory', 'paste.composit_factory')
-# Settings of a pipeline_factory composite that are not flavors.
-_NOT_FLAVORS = frozenset(
-    _COMPOSITE_FACTORY_KEYS + ('use', 'filter-with', 'require'))
-# Section kinds paste looks an application up in, in PasteDeploy's order
-# (paste/deploy/loadwsgi.py: APP, COMPOSITE, PIPELINE, FILTER_APP).
-_APP_KINDS = ('app', 'application', 'composite', 'composit', 'pipeline',
-              'filter-app')
-_SCHEME = re.compile(r'^[a-z][a-z0-9+.-]*:', re.IGNORECASE)
-_EGG = re.compile(r'^egg:\s*([A-Za-z0-9._-]+)[^#]*(?:#(.*))?$')
-_MAX_USE_HOPS = 10
-_MAX_APP_HOPS = 10
-
-
-class PasteFileError(Exception):
-    """The paste file cannot be read or holds no pipeline."""
-
-
-class FixError(Exception):
-    """The paste file cannot be fixed automatically."""
+# Re-exported: the commands and tests name them through this module.
+DEFAULT_APP = pipeline_flavor.DEFAULT_APP
+PasteFileError = pipeline_paste.PasteFileError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -310,119 +261,24 @@ class PasteReport:
         return [r for r in self.pipelines if r is not self.running]
 
 
-def _one_line(exc):
-    return ' '.join(str(exc).split())
-
-
-def _read_parser(text, source):
-    """Parse paste ini text the way PasteDeploy does, without interpolation."""
-    parser = configparser.ConfigParser(interpolation=None, strict=True)
-    parser.optionxform = str  # paste keys are case-sensitive
-    try:
-        parser.read_string(text, source=source)
-    except configparser.Error as exc:
-        raise PasteFileError('%s is not a valid paste file: %s'
-                             % (source, _one_line(exc)))
-    return parser
-
-
-def _local_conf(parser, section):
-    """Settings of a section without DEFAULT and set/get, like paste."""
-    defaults = parser.defaults()
-    return {key: parser.get(section, key)
-            for key in parser.options(section)
-            if key not in defaults and not key.startswith(('set ', 'get '))}
-
-
-def _sections(parser, prefix):
-    """Map ``name`` to (section, settings) for every ``[prefix:name]``."""
-    found = {}
-    for section in parser.sections():
-        kind, sep, name = section.partition(':')
-        if sep and kind.strip() == prefix:
-            found.setdefault(name.strip(), (section,
-                                            _local_conf(parser, section)))
-    return found
-
-
-def _filter_factory(filters, name):
-    """The factory string of a pipeline entry, or None if unreadable here.
-
-    Follows ``use = <other filter>`` inside the file; stops at a scheme
-    (``egg:``, ``call:``, ``config:``).
-    """
-    seen = set()
-    while name is not None and name not in seen:
-        seen.add(name)
-        if _SCHEME.match(name):
-            return name
-        if name not in filters or len(seen) > _MAX_USE_HOPS:
-            return None
-        local = filters[name][1]
-        for key in _FILTER_FACTORY_KEYS:
-            if key in local:
-                return local[key]
-        name = local.get('use')
-        name = name.strip() if name else None
-    return None
-
-
-def _normalise(name):
-    return re.sub(r'[-_.\s]', '', name.lower())
-
-
-def _kind_by_factory(factory):
-    """The kind a factory string names, or None if not known here."""
-    factory = ' '.join(factory.split())
-    if factory.startswith('call:'):
-        factory = factory[len('call:'):].strip()
-    egg = _EGG.match(factory)
-    if egg:
-        key = (egg.group(1).lower().replace('-', '_').replace('.', '_'),
-               (egg.group(2) or 'main').strip())
-        return OURS if key in _OUR_EGGS else _KNOWN_EGGS.get(key)
-    if factory.replace(' ', '') in _OUR_FACTORIES:
-        return OURS
-    module = factory.partition(':')[0].strip()
-    return _KNOWN_MODULES.get(module)
-
-
-def _kind_by_name(name):
-    norm = _normalise(name)
-    if 'authtoken' in norm or 'context' in norm:
-        return AUTH
-    if 'versionnegotiation' in norm:
-        return VERSION
-    if 'cache' in norm:
-        return CACHE
-    return OTHER
-
-
-def _classify(filters, name):
-    """The kind of one pipeline entry."""
-    factory = _filter_factory(filters, name)
-    unreadable = factory is None or factory.strip().startswith('config:')
-    if unreadable and _normalise(name) == _normalise(OURS):
-        return OURS
-    kind = None if unreadable else _kind_by_factory(factory)
-    return kind or _kind_by_name(name)
-
-
 def _positions(kinds, kind):
     return [i for i, k in enumerate(kinds) if k == kind]
 
 
 def _placement(entries, kinds):
     """Placement flags and problems for a pipeline holding our filter."""
-    ours = _positions(kinds, OURS)
+    ours = _positions(kinds, pipeline_kinds.OURS)
     first, last = min(ours), max(ours)
     name = entries[first]
     filter_kinds = kinds[:-1]
-    late_auth = [entries[i] for i in _positions(filter_kinds, AUTH)
+    late_auth = [entries[i]
+                 for i in _positions(filter_kinds, pipeline_kinds.AUTH)
                  if i > first]
-    late_version = [entries[i] for i in _positions(filter_kinds, VERSION)
+    late_version = [entries[i]
+                    for i in _positions(filter_kinds, pipeline_kinds.VERSION)
                     if i > first]
-    early_cache = [entries[i] for i in _positions(filter_kinds, CACHE)
+    early_cache = [entries[i]
+                   for i in _positions(filter_kinds, pipeline_kinds.CACHE)
                    if i < last]
     problems = []
     if len(ours) > 1:
@@ -444,7 +300,7 @@ def _placement(entries, kinds):
 
 def _defined(parser, kinds, name):
     """Whether paste can find ``name`` among sections of ``kinds``."""
-    if _SCHEME.match(name):
+    if pipeline_paste.SCHEME.match(name):
         return True  # egg:, config:, call: name their own target
     return any(parser.has_section('%s:%s' % (kind, name)) for kind in kinds)
 
@@ -453,7 +309,8 @@ def _missing(parser, entries):
     """(kind, name) of the entries no section of the file defines."""
     missing = [('filter', name) for name in entries[:-1]
                if not _defined(parser, ('filter',), name)]
-    if entries and not _defined(parser, _APP_KINDS, entries[-1]):
+    if entries and not _defined(parser, pipeline_paste.APP_KINDS,
+                                entries[-1]):
         missing.append(('app', entries[-1]))
     return tuple(missing)
 
@@ -461,9 +318,9 @@ def _missing(parser, entries):
 def _report(parser, name, source, key, entries, filters):
     """Build the PipelineReport of one pipeline."""
     entries = tuple(entries)
-    kinds = [_classify(filters, entry) for entry in entries]
-    has_filter = OURS in kinds
-    has_auth = AUTH in kinds[:-1]
+    kinds = [pipeline_kinds.classify(filters, entry) for entry in entries]
+    has_filter = pipeline_kinds.OURS in kinds
+    has_auth = pipeline_kinds.AUTH in kinds[:-1]
     after_auth = after_version = before_cache = False
     problems, warnings = [], []
     if has_filter:
@@ -480,136 +337,23 @@ def _report(parser, name, source, key, entries, filters):
         missing=_missing(parser, entries))
 
 
-def _factory_attr(local):
-    for key in _COMPOSITE_FACTORY_KEYS + ('use',):
-        factory = local.get(key, '')
-        if factory:
-            return factory.rpartition(':')[2].rpartition('#')[2].strip()
-    return ''
-
-
-def _is_pipeline_factory(local):
-    """Whether a composite is built by a pipeline_factory look-alike."""
-    return _factory_attr(local).startswith('pipeline_factory')
-
-
-def _is_urlmap(local):
-    """Whether a composite maps URL paths to applications.
-
-    Glance's ``root_app_factory`` is paste's ``urlmap_factory``.
-    """
-    return _factory_attr(local) in ('root_app_factory', 'urlmap_factory',
-                                    'urlmap')
-
-
-def _find_pipelines(parser):
-    """Yield (name, section, key, entries) for every pipeline in the file."""
-    for name, (section, local) in _sections(parser, 'pipeline').items():
-        if 'pipeline' not in local:
-            raise PasteFileError('[%s] has no "pipeline" setting' % section)
-        yield name, section, 'pipeline', local['pipeline'].split()
-    for name, (section, local) in _sections(parser, 'composite').items():
-        if not _is_pipeline_factory(local):
-            continue
-        for flavor, value in local.items():
-            if flavor not in _NOT_FLAVORS:
-                yield flavor, section, flavor, value.split()
-
-
-def _qualify_duplicates(found):
-    """Prefix names that occur twice with their section name."""
-    names = [found_name for found_name, _s, _k, _e in found]
-    return [('%s/%s' % (section, name) if names.count(name) > 1 else name,
-             section, key, entries)
-            for name, section, key, entries in found]
-
-
-def _app_section(parser, name):
-    for kind in _APP_KINDS:
-        section = '%s:%s' % (kind, name)
-        if parser.has_section(section):
-            return kind, section
-    return None, None
-
-
-def _running(parser, app_name, flavor):
-    """Follow Glance's look-up of ``app_name`` to a pipeline.
-
-    :returns: ((section, key) of the pipeline, route, error); the first is
-        None when no pipeline is reached, with ``error`` saying why.
-    """
-    route = []
-    name = app_name
-    for _hop in range(_MAX_APP_HOPS):
-        kind, section = _app_section(parser, name)
-        if section is None:
-            return None, tuple(route), (
-                'no section defines %s (%s): glance-api would not start'
-                % (name, 'the application Glance loads' if name == app_name
-                   else 'named by %s' % route[-1]))
-        local = _local_conf(parser, section)
-        if kind == 'pipeline':
-            route.append('[%s]' % section)
-            return (section, 'pipeline'), tuple(route), None
-        if kind in ('composite', 'composit') and _is_pipeline_factory(local):
-            key = flavor or DEFAULT_FLAVOR_KEY
-            route.append('[%s] %s' % (section, key))
-            if key not in local:
-                return None, tuple(route), (
-                    '[%s] has no "%s" pipeline (pipeline_factory takes the '
-                    'flavor as key): glance-api would not start'
-                    % (section, key))
-            return (section, key), tuple(route), None
-        if kind in ('composite', 'composit') and _is_urlmap(local):
-            path = '/v2' if '/v2' in local else '/'
-            if path not in local:
-                return None, tuple(route + ['[%s]' % section]), (
-                    '[%s] maps neither /v2 nor /' % section)
-            route.append('[%s] %s ->' % (section, path))
-            name = local[path].strip()
-            continue
-        route.append('[%s]' % section)
-        return None, tuple(route), (
-            '%s runs no pipeline the check can follow ([%s])'
-            % (app_name, section))
-    return None, tuple(route), 'too many hops from %s' % app_name
-
-
-def app_name_for(flavor, app=DEFAULT_APP):
-    """The application Glance loads for ``flavor`` (load_paste_app)."""
-    return app + ('-' + flavor if flavor else '')
-
-
-def _defines_app(parser, app):
-    """Whether any section defines ``app`` or one of its flavors."""
-    for section in parser.sections():
-        kind, sep, name = section.partition(':')
-        name = name.strip()
-        if (sep and kind.strip() in _APP_KINDS
-                and (name == app or name.startswith(app + '-'))):
-            return True
-    return False
-
-
 def check_text(text, source='<string>', flavor=None, app=DEFAULT_APP):
     """Check paste ini text; return a :class:`PasteReport`.
 
     Raises PasteFileError when the text is not a paste file with pipelines.
     """
-    parser = _read_parser(text, source)
-    found = _qualify_duplicates(list(_find_pipelines(parser)))
-    if not found:
-        raise PasteFileError('%s holds no [pipeline:...] section and no '
-                             'pipeline_factory composite' % source)
-    filters = _sections(parser, 'filter')
+    parser = pipeline_paste.read_parser(text, source)
+    found = pipeline_paste.pipelines(parser, source)
+    filters = pipeline_paste.sections(parser, 'filter')
     reports = tuple(_report(parser, name, section, key, entries, filters)
                     for name, section, key, entries in found)
-    app_name = app_name_for(flavor, app)
-    if not flavor and not _defines_app(parser, app):
+    app_name = pipeline_flavor.app_name_for(flavor, app)
+    if not flavor and not pipeline_flavor.defines_app(parser, app):
         return PasteReport(source=source, pipelines=reports,
                            app_name=app_name, flavor=flavor,
                            glance_app=False)
-    where, route, error = _running(parser, app_name, flavor)
+    where, route, error = pipeline_flavor.running(parser, app_name,
+                                                  flavor)
     running = None
     if where is not None:
         running = next(r for r in reports if (r.source, r.key) == where)
@@ -623,20 +367,12 @@ def check_paste_text(text, source='<string>'):
     return list(check_text(text, source).pipelines)
 
 
-def _read_text(path):
-    try:
-        with open(path, encoding='utf-8') as paste_file:
-            return paste_file.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PasteFileError('cannot read %s: %s' % (path, _one_line(exc)))
-
-
 def check_file(path, flavor=None, app=DEFAULT_APP):
     """Check the paste file at ``path``; return a :class:`PasteReport`.
 
     Raises PasteFileError when the file cannot be read or parsed.
     """
-    return check_text(_read_text(path), str(path), flavor, app)
+    return check_text(pipeline_paste.read_text(path), str(path), flavor, app)
 
 
 def check_paste_file(path):
@@ -644,7 +380,7 @@ def check_paste_file(path):
 
     Raises PasteFileError when the file cannot be read or parsed.
     """
-    return check_paste_text(_read_text(path), source=str(path))
+    return check_paste_text(pipeline_paste.read_text(path), source=str(path))
 
 
 def _failures(report, strict):
@@ -741,200 +477,3 @@ def run(path, out=None, strict=False, flavor=None, app=DEFAULT_APP,
     for line in report_lines(report, strict, origin):
         out.write(line + '\n')
     return exit_code(report, strict)
-
-
-# --fix ---------------------------------------------------------------------
-
-def _fixed_entries(entries, kinds, name):
-    """``entries`` with exactly one ``name`` in the right place."""
-    if kinds[-1] == OURS:
-        raise FixError('the deactivate filter is the last entry of (%s), '
-                       'where the application belongs: fix it by hand'
-                       % ' '.join(entries))
-    kept = [(entry, kind) for entry, kind in zip(entries[:-1], kinds[:-1])
-            if kind != OURS]
-    after = max([i for i, (_e, kind) in enumerate(kept)
-                 if kind in (AUTH, VERSION)], default=-1) + 1
-    caches = [i for i, (_e, kind) in enumerate(kept) if kind == CACHE]
-    if caches and caches[0] < after:
-        raise FixError('in (%s) a cache filter comes before an auth/context '
-                       'or versionnegotiation filter: fix it by hand'
-                       % ' '.join(entries))
-    return tuple([e for e, _k in kept[:after]] + [name]
-                 + [e for e, _k in kept[after:]] + [entries[-1]])
-
-
-_SECTION_LINE = re.compile(r'\[(?P<header>.+)\]')
-_OPTION_LINE = re.compile(
-    r'(?P<option>.*?)\s*(?P<separator>[=:])\s*(?P<value>.*)$')
-
-
-def _value_spans(lines):
-    """Map (section, option) to the (first, end) lines of its value."""
-    spans = {}
-    section = option = None
-    indent = 0
-    for number, line in enumerate(lines):
-        stripped = line.strip()
-        current = len(line) - len(line.lstrip())
-        if not stripped or stripped.startswith(('#', ';')):
-            continue
-        if option is not None and current > indent:
-            spans[(section, option)] = (spans[(section, option)][0],
-                                        number + 1)
-            continue
-        option = None
-        header = _SECTION_LINE.match(stripped)
-        if header:
-            section = header.group('header')
-            continue
-        match = _OPTION_LINE.match(stripped)
-        if match and section is not None:
-            option, indent = match.group('option'), current
-            spans[(section, option)] = (number, number + 1)
-    return spans
-
-
-def _rewrite(lines, first, end, option, entries):
-    """The lines that replace ``lines[first:end]``: ``option = entries``.
-
-    One line if the setting was one line, else wrapped at 79 columns with
-    the indentation of its first continuation line.
-    """
-    key_line = lines[first]
-    indent = key_line[:len(key_line) - len(key_line.lstrip())]
-    separator = _OPTION_LINE.match(key_line.strip()).group('separator')
-    prefix = '%s%s %s ' % (indent, option, separator)
-    if end - first == 1:
-        return [prefix + ' '.join(entries) + '\n']
-    continuation = lines[first + 1]
-    cont_indent = continuation[:len(continuation)
-                               - len(continuation.lstrip())]
-    out, words = [], []
-    for entry in entries:
-        if words and len(prefix + ' '.join(words + [entry])) > 79:
-            out.append(prefix + ' '.join(words) + '\n')
-            prefix, words = cont_indent, []
-        words.append(entry)
-    out.append(prefix + ' '.join(words) + '\n')
-    return out
-
-
-def _filter_name(filters):
-    """The filter section name --fix uses, and whether to add it."""
-    ours = sorted(name for name in filters
-                  if _kind_by_factory(_filter_factory(filters, name) or '')
-                  == OURS)
-    if ours:
-        return ours[0], False
-    if FILTER_NAME in filters:
-        raise FixError('[filter:%s] is another filter; add ours under '
-                       'another name by hand' % FILTER_NAME)
-    return FILTER_NAME, True
-
-
-def fix_text(text, source='<string>'):
-    """Put the filter in its place in every pipeline of ``text``.
-
-    :returns: (new text, list of the names of the pipelines changed, and
-        ``[filter:...]`` when the stanza was added).
-    :raises PasteFileError: the text is not a paste file with pipelines.
-    :raises FixError: a pipeline the fix cannot order.
-    """
-    parser = _read_parser(text, source)
-    found = _qualify_duplicates(list(_find_pipelines(parser)))
-    if not found:
-        raise PasteFileError('%s holds no [pipeline:...] section and no '
-                             'pipeline_factory composite' % source)
-    filters = _sections(parser, 'filter')
-    name, add_stanza = _filter_name(filters)
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith('\n'):
-        lines[-1] += '\n'
-    spans = _value_spans(lines)
-    edits, changed = [], []
-    for label, section, key, entries in found:
-        kinds = [_classify(filters, entry) for entry in entries]
-        fixed = _fixed_entries(tuple(entries), kinds, name)
-        if fixed == tuple(entries):
-            continue
-        if (section, key) not in spans:
-            raise FixError('cannot find the "%s" setting of [%s] in %s'
-                           % (key, section, source))
-        first, end = spans[(section, key)]
-        edits.append((first, end, _rewrite(lines, first, end, key, fixed)))
-        changed.append(label)
-    for first, end, new in sorted(edits, reverse=True):
-        lines[first:end] = new
-    if add_stanza:
-        lines.append('\n' + FILTER_STANZA)
-        changed.append('[filter:%s]' % name)
-    new_text = ''.join(lines)
-    for report in check_text(new_text, source).pipelines:
-        if report.status == MISPLACED or not report.has_filter:
-            raise FixError('the corrected file would still report %s'
-                           % report.verdict)  # a bug in the fix: say so
-    return new_text, changed
-
-
-def backup_name(path, now=None):
-    """``path.bak-YYYYmmddTHHMMSSZ``, with ``-N`` if that exists."""
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    base = '%s.bak-%s' % (path, now.strftime('%Y%m%dT%H%M%SZ'))
-    candidate, number = base, 0
-    while os.path.exists(candidate):
-        number += 1
-        candidate = '%s-%d' % (base, number)
-    return candidate
-
-
-def _write_like(path, text, like):
-    """Write ``text`` to ``path`` atomically, with ``like``'s mode/owner."""
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix='.paste-')
-    try:
-        with os.fdopen(handle, 'w', encoding='utf-8') as new_file:
-            new_file.write(text)
-        if like is not None:
-            shutil.copymode(like, temporary)
-            stat = os.stat(like)
-            try:
-                os.chown(temporary, stat.st_uid, stat.st_gid)
-            except OSError:  # not root: the file stays the writer's
-                pass
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-
-
-def fix_file(path, output=None, out=None):
-    """Write the corrected copy of ``path``; return (written, backup).
-
-    Without ``output`` the file is replaced, after a copy of the original
-    is saved under :func:`backup_name`; ``backup`` is None with
-    ``output``, or when nothing changed (then nothing is written at all).
-
-    :raises PasteFileError, FixError, OSError:
-    """
-    text = _read_text(path)
-    new_text, changed = fix_text(text, str(path))
-    out = sys.stdout if out is None else out
-    if not changed and output is None:
-        out.write('Nothing to fix in %s.\n' % path)
-        return path, None
-    backup = None
-    if output is None:
-        backup = backup_name(path)
-        shutil.copy2(path, backup)
-        _write_like(path, new_text, path)
-        written = path
-    else:
-        _write_like(output, new_text, path)
-        written = output
-    out.write('Fixed %s: %s.\n' % (', '.join(changed) or 'nothing',
-                                   'wrote %s' % written))
-    if backup:
-        out.write('The original is saved as %s.\n' % backup)
-    return written, backup

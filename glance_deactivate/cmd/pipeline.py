@@ -42,6 +42,7 @@ from oslo_config import cfg
 
 from glance_deactivate.cmd import base
 from glance_deactivate import pipeline_check
+from glance_deactivate import pipeline_fix
 
 GROUP = 'paste_deploy'
 PASTE_SUFFIX = '-paste.ini'
@@ -148,9 +149,9 @@ class CheckPipeline(base.Errors, command.Command):
         flavor, origin = flavor_and_origin(conf, parsed_args)
         if parsed_args.fix:
             try:
-                path, _backup = pipeline_check.fix_file(
+                path, _backup = pipeline_fix.fix_file(
                     path, parsed_args.output, out)
-            except (pipeline_check.PasteFileError, pipeline_check.FixError,
+            except (pipeline_check.PasteFileError, pipeline_fix.FixError,
                     OSError) as exc:
                 out.write('ERROR: %s\n' % base.one_line(exc))
                 return pipeline_check.EXIT_UNREADABLE

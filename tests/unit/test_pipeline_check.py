@@ -12,7 +12,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Tests for glance_deactivate.pipeline_check.
+"""Tests for glance_deactivate.pipeline_check and pipeline_fix.
 
 The variants are built by editing Glance's real paste file (the installed
 one when glance is importable, else the verbatim copy in ``data/``), so the
@@ -28,6 +28,7 @@ import fixtures
 import testtools
 
 from glance_deactivate import pipeline_check
+from glance_deactivate import pipeline_fix
 
 
 DATA_COPY = os.path.join(os.path.dirname(__file__), 'data',
@@ -477,13 +478,13 @@ class TestSample(PipelineCheckTestBase):
         for flavor in [None] + FLAVORS[1:]:
             code, lines = self.run_check(text, strict=True, flavor=flavor)
             self.assertEqual(0, code, lines)
-        self.assertEqual([], pipeline_check.fix_text(text)[1])
+        self.assertEqual([], pipeline_fix.fix_text(text)[1])
 
 
 class TestFix(PipelineCheckTestBase):
 
     def fix(self, text):
-        new_text, changed = pipeline_check.fix_text(text)
+        new_text, changed = pipeline_fix.fix_text(text)
         return new_text, changed
 
     def assert_all_ok(self, text):
@@ -577,20 +578,20 @@ class TestFix(PipelineCheckTestBase):
     def test_cache_before_auth_cannot_be_fixed(self):
         text = self.replace(self.real, 'osprofiler authtoken context cache',
                             'osprofiler cache authtoken context', 2)
-        error = self.assertRaises(pipeline_check.FixError, self.fix, text)
+        error = self.assertRaises(pipeline_fix.FixError, self.fix, text)
         self.assertIn('a cache filter comes before', str(error))
 
     def test_foreign_section_named_deactivate(self):
         text = self.real + ('\n[filter:deactivate]\n'
                             'paste.filter_factory = other.mw:factory\n')
-        error = self.assertRaises(pipeline_check.FixError, self.fix, text)
+        error = self.assertRaises(pipeline_fix.FixError, self.fix, text)
         self.assertIn('[filter:deactivate] is another filter', str(error))
 
     def test_fix_file_keeps_a_backup(self):
         path = self.write(self.real, 'glance-api-paste.ini')
         os.chmod(path, 0o640)
         out = io.StringIO()
-        written, backup = pipeline_check.fix_file(path, out=out)
+        written, backup = pipeline_fix.fix_file(path, out=out)
         self.assertEqual(path, written)
         self.assertTrue(os.path.basename(backup).startswith(
             'glance-api-paste.ini.bak-'), backup)
@@ -600,10 +601,10 @@ class TestFix(PipelineCheckTestBase):
         self.assertIn('The original is saved as %s.' % backup,
                       out.getvalue())
         # A second backup never overwrites the first.
-        self.assertNotEqual(backup, pipeline_check.backup_name(
+        self.assertNotEqual(backup, pipeline_fix.backup_name(
             path, now=self.backup_time(backup)))
         # Nothing to fix: nothing written, no backup.
-        self.assertEqual((path, None), pipeline_check.fix_file(path, out=out))
+        self.assertEqual((path, None), pipeline_fix.fix_file(path, out=out))
         self.assertEqual(1, len([n for n in os.listdir(self.tmp)
                                  if '.bak-' in n]))
 
@@ -614,8 +615,8 @@ class TestFix(PipelineCheckTestBase):
     def test_fix_file_to_another_file(self):
         path = self.write(self.real, 'glance-api-paste.ini')
         output = os.path.join(self.tmp, 'fixed.ini')
-        written, backup = pipeline_check.fix_file(path, output,
-                                                  out=io.StringIO())
+        written, backup = pipeline_fix.fix_file(path, output,
+                                                out=io.StringIO())
         self.assertEqual((output, None), (written, backup))
         self.assertEqual(self.real, _read(path))
         self.assert_all_ok(_read(output))
