@@ -84,6 +84,28 @@ class BoundedStore(object):
     def list_ids(self, limit=None):
         return self._call(self.store.list_ids, limit)
 
+    def list_records(self, **filters):
+        return self._call(self.store.list_records, **filters)
+
+    def history(self, image_id=None, since=None, limit=None, marker=None):
+        return self._call(self.store.history, image_id=image_id,
+                          since=since, limit=limit, marker=marker)
+
+    def deactivate(self, image_id, actor, reason=None, owner=None):
+        return self._call(self.store.deactivate, image_id, actor,
+                          reason=reason, owner=owner)
+
+    def reactivate(self, image_id, actor, reason=None, owner=None,
+                   lift_hold=True):
+        return self._call(self.store.reactivate, image_id, actor,
+                          reason=reason, owner=owner, lift_hold=lift_hold)
+
+    def append_event(self, image_id, action, outcome, actor, reason=None,
+                     owner=None, held=False):
+        return self._call(self.store.append_event, image_id, action,
+                          outcome, actor, reason=reason, owner=owner,
+                          held=held)
+
     def add(self, image_id, user_id=None, project_id=None, by_admin=False):
         return self._call(self.store.add, image_id, user_id=user_id,
                           project_id=project_id, by_admin=by_admin)
@@ -91,8 +113,8 @@ class BoundedStore(object):
     def remove(self, image_id):
         return self._call(self.store.remove, image_id)
 
-    def forget(self, image_id):
-        return self._call(self.store.forget, image_id)
+    def forget(self, image_id, actor=None):
+        return self._call(self.store.forget, image_id, actor=actor)
 
     def pin_spellings(self, image_id):
         return self._call(self.store.pin_spellings, image_id)

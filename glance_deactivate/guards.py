@@ -56,6 +56,18 @@ all.  A 2xx for an id with a candidate record then
 costs one look-up of the image as the caller, to confirm its exact id
 (``glance_deactivate.images``); the body is closed unread when refused.
 
+One 404 is read: Glance's database shows an image to some callers its
+image policy does not name at all (a member of the owning project whose
+only role is a custom one, an unscoped token on a public image), and
+Glance 33 refuses them a deactivated image's data with its deactivation
+403 before it asks its download policy.  The store behind the filter,
+which holds the image as ``active``, answers them with its policy's bare
+404 instead, which differs from its database's ``No image found with ID``
+404 (a missing id, another project's private image).  A bare 404 costs
+one state query, and for a deactivated id becomes the 403; every other
+404 is returned unread, with no query, as before.  See
+``DataGuard._policy_hidden``.
+
 *Writes* (upload, stage, import, new location, cache queue) must be
 decided before the service acts, so every one costs one state query and
 one look-up of the image as the caller, whether or not a record exists.
@@ -78,6 +90,7 @@ import typing
 from oslo_log import log as logging
 import webob.exc
 
+from glance_deactivate import context as request_context
 from glance_deactivate import images
 from glance_deactivate import policies
 from glance_deactivate import routing
@@ -187,6 +200,34 @@ def import_refusal(environ, service):
         explanation=IMPORT_MESSAGES.get(method, MSG_COPY))
 
 
+# The largest 404 body read to tell Glance's policy 404 from its database's.
+MAX_NOT_FOUND_BODY = 4096
+
+
+def _small_body(response):
+    """The body of a short answer of known length (put back), else None."""
+    length = response.content_length
+    if length is None or length > MAX_NOT_FOUND_BODY:
+        return None
+    body = upstream.read_body(response, MAX_NOT_FOUND_BODY)
+    response.app_iter = [body]
+    return body
+
+
+def _bare_not_found(environ):
+    """The body of webob's ``HTTPNotFound()`` for this request's ``Accept``.
+
+    What Glance answers when its policy hides an image its database shows
+    the caller.  A translated or otherwise different body does not match,
+    and is then treated as the database's 404 (the safe direction).
+    """
+    env = {key: environ[key] for key in ('HTTP_ACCEPT',) if key in environ}
+    env.update({'REQUEST_METHOD': 'GET', 'PATH_INFO': '/',
+                'SERVER_NAME': 'localhost', 'SERVER_PORT': '80',
+                'wsgi.url_scheme': 'http'})
+    return webob.Request(env).get_response(webob.exc.HTTPNotFound()).body
+
+
 GUARDS = {
     routing.DOWNLOAD: Guard(_answer(webob.exc.HTTPForbidden, MSG_DOWNLOAD),
                             policies.DOWNLOAD_DEACTIVATED, reads=True,
@@ -259,9 +300,13 @@ class DataGuard(object):
         return response(environ, start_response)
 
     def _after(self, guard, environ, start_response, image_id):
-        answer = upstream.call(self.app, environ)
+        # The look-ups below are built from the caller's environ, unmarked.
+        answer = upstream.call(self.app, upstream.isolated(environ))
         decided = 200 <= answer.status_int < 300 or (
             guard.before_policy and answer.status_int == 403)
+        if guard.before_policy and answer.status_int == 404:
+            return self._policy_hidden(guard, environ, start_response,
+                                       image_id, answer)
         if not decided:
             return answer(environ, start_response)
         try:
@@ -273,6 +318,49 @@ class DataGuard(object):
             return answer(environ, start_response)
         upstream.close(answer.app_iter)
         return response(environ, start_response)
+
+    def _policy_hidden(self, guard, environ, start_response, image_id,
+                       answer):
+        """A 404 from the service: its policy's, or its database's?
+
+        Glance 33 looks the image up in its database as the caller, then
+        refuses a deactivated image, then asks its download policy
+        (``glance/api/v2/image_data.py`` ``ImageDataController.download``;
+        a policy refusal of a caller its ``get_image`` rule does not name
+        either becomes a bare ``HTTPNotFound()``, ``glance/api/v2/
+        policy.py`` ``ImageAPIPolicy._enforce``).  An id its database does
+        not show the caller is ``No image found with ID ...`` instead
+        (``glance/db/__init__.py`` ``ImageRepo.get``).  So only the bare
+        404 is the answer to a caller the database shows the image to,
+        and only that one, for a caller Glance's context does not treat as
+        an admin (Glance skips the deactivation check for those), on a
+        path Glance's router routes (not a trailing slash), becomes
+        the deactivation's 403 (one state query,
+        as for every bare 404); every other 404 is returned unread and
+        unqueried, exactly as for a missing id.
+        """
+        if routing.folded(environ):
+            # Glance's router does not route a trailing slash: its bare 404
+            # is the router's, the same for every id, and says nothing of
+            # the image (a caller who cannot see it would learn it is
+            # deactivated from the 403).
+            return answer(environ, start_response)
+        body = _small_body(answer)
+        if body is None or body != _bare_not_found(environ):
+            return answer(environ, start_response)
+        if getattr(request_context.from_environ(environ), 'is_admin', False):
+            # Glance skips its deactivation check for a context it treats
+            # as an admin (``not req.context.is_admin``; a system-scoped
+            # admin token, say): its policy's bare 404 is the answer.
+            return answer(environ, start_response)
+        records = self.find(image_id)
+        if not records or not any(record.applies_to(image_id)
+                                  for record in records):
+            return answer(environ, start_response)
+        LOG.info('Image %s is deactivated; %s %s refused to a caller the '
+                 'image policy does not name', image_id,
+                 environ['REQUEST_METHOD'], environ['PATH_INFO'])
+        return guard.refusal(environ, self)(environ, start_response)
 
     def _decide_answered(self, guard, environ, image_id):
         records = self.find(image_id)

@@ -35,6 +35,12 @@ through to the image service unchanged and streamed.  Status codes and
 messages are Glance 33's own; an image the caller cannot see gets the
 service's own 404, never a 403, for the same work as a missing id.
 
+In front of an image service that has the feature itself (Glance since
+Kilo), an image the *service* holds deactivated is left to it: its own
+``reactivate`` action lifts it, asked as the caller, and the filter never
+answers 204 unless the image ends in the named state (see
+``glance_deactivate.native``).
+
 The filter reads every request as Glance does (``glance_deactivate.
 reading``: WebOb's query parser, Routes' method override, Glance's body
 test) and refuses any ``_method`` override on its routes (400); any
@@ -79,32 +85,46 @@ the filter parses that project's files itself, as oslo.middleware's
 filters do.  Any option may also be set in the stanza, where it wins over
 the file and is type-checked at start-up, e.g. ``fail_open = false``.
 
-=======================  ===============================================
-Option                   Meaning
-=======================  ===============================================
-``connection``           SQLAlchemy URL of the state database (default:
-                         a SQLite file,
-                         ``/var/lib/glance/glance-deactivate.sqlite``);
-                         all API nodes must share one. oslo.db's pool and
-                         retry options apply (``max_pool_size``,
-                         ``max_retries``, ...).
-``auto_create_schema``   Create the schema for SQLite at start-up
-                         (default true); other databases need
-                         ``glance-deactivate-manage db sync``.
-``fail_open``            Pass checked requests through while the state
-                         database is down (default false: 503).
-``policy_file``          Policy file with the rules below (default: the
-                         host's ``[oslo_policy] policy_file``).
-``query_timeout``        Seconds to wait for the state database before
-                         treating it as unavailable (default 10).
-``max_rewrite_bytes``    Largest JSON answer rewritten (default 64 MiB).
-=======================  ===============================================
+========================  ===============================================
+Option                    Meaning
+========================  ===============================================
+``connection``            SQLAlchemy URL of the state database (default:
+                          a SQLite file,
+                          ``/var/lib/glance/glance-deactivate.sqlite``);
+                          all API nodes must share one. oslo.db's pool and
+                          retry options apply (``max_pool_size``,
+                          ``max_retries``, ...).
+``auto_create_schema``    Create the schema for SQLite at start-up
+                          (default true); other databases need
+                          ``glance-deactivate-manage db sync``.
+``fail_open``             Pass checked requests through while the state
+                          database is down (default false: 503).
+``policy_file``           Policy file with the rules below (default: the
+                          host's ``[oslo_policy] policy_file``).
+``query_timeout``         Seconds to wait for the state database before
+                          treating it as unavailable (default 10).
+``max_rewrite_bytes``     Largest JSON answer rewritten (default 64 MiB).
+``notification_timeout``  Seconds an action waits for its notification
+                          to reach the message broker (default 2; see
+                          ``glance_deactivate.notifications``).
+========================  ===============================================
 
 Policy rules (oslo.policy; see ``glance_deactivate.policies``):
-``image_deactivation:deactivate`` and ``image_deactivation:reactivate``
-(admin or a member of the owning project),
+``image_deactivation:deactivate`` (admin or a member of the owning
+project), ``image_deactivation:reactivate`` (the same, but only an admin
+may lift an admin's deactivation: the hold),
 ``image_deactivation:download_deactivated`` and
 ``image_deactivation:get_deactivated_locations`` (admin).
+
+Every action, the hold's refusals and the deletion of a deactivated image
+are recorded in an append-only history with the caller, the request id
+and an optional reason (``{"reason": "..."}``); see
+``glance_deactivate.store`` and ``doc/source/incident.rst``.
+``GET /v2/images/{image_id}/deactivation`` and ``GET /v2/deactivations``
+read the records and the history (rules
+``image_deactivation:get_deactivation`` and
+``image_deactivation:list_deactivations``, admin by default); see
+``glance_deactivate.records_api``.
 """
 
 import importlib.metadata
@@ -121,11 +141,15 @@ from glance_deactivate import config
 from glance_deactivate import context as request_context
 from glance_deactivate import guards
 from glance_deactivate import listing
+from glance_deactivate import native
+from glance_deactivate import notifications
 from glance_deactivate import opts
 from glance_deactivate import overlay
 from glance_deactivate import policies
 from glance_deactivate import reading
+from glance_deactivate import records_api
 from glance_deactivate import routing
+from glance_deactivate import status_ties
 from glance_deactivate import store as state_store
 from glance_deactivate import upstream
 
@@ -148,10 +172,12 @@ class DeactivateFilter(base.ConfigurableMiddleware):
     :param store: a ``store.DeactivationStore`` (built from conf if None).
     :param policy: a ``policies.Policy`` (built from conf if None).
     :param mapper: a ``routes.Mapper`` from ``routing.build_mapper``.
+    :param notifier: a ``notifications.Notifier`` (built from conf if None:
+        it sends nothing unless the host configures notifications).
     """
 
     def __init__(self, application, conf=None, store=None, policy=None,
-                 mapper=None):
+                 mapper=None, notifier=None):
         super(DeactivateFilter, self).__init__(application, conf)
         config.prepare(self.oslo_conf, self.conf)
         self.options = self.oslo_conf[opts.GROUP]
@@ -160,10 +186,17 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         self.store = store
         self.policy = policy or policies.Policy(self.oslo_conf)
         self.mapper = mapper or routing.build_mapper()
-        self.actions = actions.ActionController(self.store, self.policy,
-                                                self._get_image)
+        if notifier is None:
+            notifier = notifications.Notifier(self.oslo_conf)
+        self.notifier = notifier
+        self.actions = actions.ActionController(
+            self.store, self.policy, self._get_image, notifier=self.notifier,
+            native=native.StoreActions(application, self._get_image,
+                                       self.options.max_rewrite_bytes))
         self.data_guard = guards.DataGuard(
             application, self._find, self._get_image, self._allows)
+        self.records = records_api.RecordsController(
+            self.store, self.policy, self._get_image, self.oslo_conf)
         self._warned_anonymous = False
         # Schemas the image service was seen to list 'deactivated' in.
         self._schemas_ok = set()
@@ -184,6 +217,9 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             routing.CREATE: self._create,
             routing.SCHEMA: self._schema,
             routing.PASS: self._pass,
+            routing.DEACTIVATION: self.records,
+            routing.DEACTIVATIONS: self.records,
+            routing.RECORD_SCHEMA: self.records,
         }
 
     def __call__(self, environ, start_response):
@@ -346,7 +382,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         return response(environ, start_response)
 
     def _delete(self, environ, start_response, route):
-        response = upstream.call(self.application, environ)
+        response = upstream.call(self.application,
+                                 upstream.isolated(environ))
         if 200 <= response.status_int < 300:
             self._forget_deleted(environ, route['image_id'])
         return response(environ, start_response)
@@ -357,7 +394,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         Only the record of exactly this id: another spelling's record may
         be another image's (on a case-insensitive Glance database it may
         be this one's, and is kept: a stale record blocks nothing that
-        exists).
+        exists).  The removal appends a ``deleted`` event naming the
+        caller, in the same transaction.
         """
         try:
             records = self.store.find(image_id)
@@ -369,7 +407,10 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                             'but still shows the image; its deactivation '
                             'record is kept', image_id)
                 return
-            if self.store.forget(image_id):
+            actor = self.actions.actor(
+                request_context.from_environ(environ),
+                request_context.request_id(environ))
+            if self.store.forget(image_id, actor=actor):
                 LOG.info('Image %s deleted: its deactivation record is '
                          'cleared', image_id)
         except state_store.StoreUnavailable as e:
@@ -382,10 +423,37 @@ class DeactivateFilter(base.ConfigurableMiddleware):
 
     def _list(self, environ, start_response, route):
         pairs = reading.query_pairs(environ)
-        plan = self._checked(listing.plan, pairs, self.store.list_ids)
+        ids = self._deactivated_ids(environ)
+        if listing.sorted_by_status(pairs) and self._checked(
+                self.store.list_ids, 1):
+            segments = self._checked(listing.status_segments, pairs, ids)
+            if segments is not None:
+                return self._status_sorted_list(environ, start_response,
+                                                pairs, segments)
+        order = status_ties.plan(pairs)
+        if order is not None and self._checked(self.store.list_ids, 1):
+            return self._later_status_list(environ, start_response, pairs,
+                                           order, ids)
+        plan = self._checked(listing.plan, pairs, ids)
         if plan is None:
             return self._overlay_list(environ, start_response)
         return self._planned_list(environ, start_response, pairs, plan)
+
+    def _deactivated_ids(self, environ):
+        """A callable: every deactivated id, the filter's and the store's.
+
+        Asked once per request at most.
+        """
+        known = []
+
+        def ids():
+            if not known:
+                known.append(set(self.store.list_ids()) |
+                             native.deactivated_ids(
+                                 self.application, environ,
+                                 self.options.max_rewrite_bytes))
+            return known[0]
+        return ids
 
     def _create(self, environ, start_response, route):
         response = upstream.call(self.application, environ)
@@ -425,6 +493,41 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                                   document)
 
     def _planned_list(self, environ, start_response, pairs, plan):
+        return self._listed(environ, start_response, lambda fetch, among: (
+            listing.planned_page(pairs, plan, fetch, among)))
+
+    def _status_sorted_list(self, environ, start_response, pairs, segments):
+        marker = reading.first(pairs, 'marker')
+        marker_status = None
+        if marker is not None:
+            image, refusal = self._get_image(environ, marker)
+            if refusal is not None:
+                # The store's own answer to the caller's marker.
+                upstream.close(refusal.app_iter)
+                return self._overlay_list(environ, start_response)
+            marker_status = overlay.effective_status(
+                image, self._checked(self.store.deactivated_among,
+                                     [str(image.get('id'))]) or set())
+        return self._listed(environ, start_response, lambda fetch, among: (
+            listing.segmented_page(pairs, segments, marker_status, fetch,
+                                   among)))
+
+    def _later_status_list(self, environ, start_response, pairs, order,
+                           ids):
+        marker = reading.first(pairs, 'marker')
+        image = None
+        if marker is not None:
+            image, refusal = self._get_image(environ, marker)
+            if refusal is not None:
+                # The store's own answer to the caller's marker.
+                upstream.close(refusal.app_iter)
+                return self._overlay_list(environ, start_response)
+        return self._listed(environ, start_response, lambda fetch, among: (
+            status_ties.page(pairs, order, image, fetch,
+                             self._checked(ids) or set(), among)))
+
+    def _listed(self, environ, start_response, run):
+        """Answer with ``run(fetch, deactivated_among)``'s listing.Page."""
         answers = []
 
         def fetch(store_pairs):
@@ -442,8 +545,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             return document
 
         try:
-            page = listing.planned_page(pairs, plan, fetch,
-                                        self._deactivated_among_once())
+            page = run(fetch, self._deactivated_among_once())
         except _Answer as answer:
             return answer.response(environ, start_response)
         images = page.document['images']
@@ -516,9 +618,10 @@ def filter_factory(global_conf, **local_conf):
     config.warn_unknown(local_conf)
     prototype = DeactivateFilter(None, conf)
     LOG.info('glance-deactivate %s: state database %s, fail_open %s, '
-             'policy file %s', _version(), prototype.store.safe_url,
-             prototype.options.fail_open,
-             prototype.policy.enforcer.policy_file or '(none: defaults)')
+             'policy file %s, notifications %s', _version(),
+             prototype.store.safe_url, prototype.options.fail_open,
+             prototype.policy.enforcer.policy_file or '(none: defaults)',
+             'on' if prototype.notifier.enabled else 'off')
     if prototype.options.fail_open:
         LOG.warning('[%s] fail_open is set: while the deactivation database '
                     'is unreachable, deactivated images can be downloaded',
@@ -528,5 +631,6 @@ def filter_factory(global_conf, **local_conf):
         return DeactivateFilter(app, prototype.oslo_conf,
                                 store=prototype.store,
                                 policy=prototype.policy,
-                                mapper=prototype.mapper)
+                                mapper=prototype.mapper,
+                                notifier=prototype.notifier)
     return _filter

@@ -115,6 +115,28 @@ Related options:
     * fail_open
     * connection_parameters (e.g. ``connect_timeout=5``)
 """),
+    cfg.FloatOpt('notification_timeout',
+                 default=2.0,
+                 min=0,
+                 help="""
+Seconds a deactivate or reactivate request waits for its notification.
+
+When notifications are enabled (``[oslo_messaging_notifications]
+driver``), each ``image.deactivate`` and ``image.reactivate`` notification
+is handed to the message broker by a background sender, and the request
+that caused it waits at most this long for the broker to take it before
+answering.  A broker that is down or does not answer therefore never fails
+the request, and delays it by this much at most: once per outage, since
+while the broker is known to be failing requests do not wait at all.  The
+notifications wait in a bounded queue and are sent when the broker answers
+again; when the queue is full, new ones are dropped and counted in the log.
+
+Possible values:
+    * A number of seconds (default 2); 0: never wait
+
+Related options:
+    * [oslo_messaging_notifications] driver, transport_url, topics, retry
+"""),
     cfg.IntOpt('max_rewrite_bytes',
                default=64 * 1024 * 1024,
                min=1024,

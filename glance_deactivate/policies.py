@@ -27,14 +27,55 @@ Rule                                              Default
                                                   image's owning project
 ``image_deactivation:reactivate``                 admin, or a member of the
                                                   image's owning project
+                                                  when the image is not
+                                                  held
 ``image_deactivation:download_deactivated``       admin
 ``image_deactivation:get_deactivated_locations``  admin
 ================================================  =========================
 
+The read API (``glance_deactivate.records_api``) has two rules of its own:
+
+================================================  =========================
+Rule                                              Default
+================================================  =========================
+``image_deactivation:get_deactivation``           admin
+``image_deactivation:list_deactivations``         admin
+================================================  =========================
+
+``get_deactivation`` is checked against the image as above, so an operator
+may widen it to the owning project with one rule in ``policy.yaml``::
+
+    "image_deactivation:get_deactivation": >-
+        rule:image_deactivation:admin or
+        (role:reader and project_id:%(project_id)s)
+
+``list_deactivations`` is checked against a target whose ``owner`` and
+``project_id`` are the request's ``owner`` filter (None without one), so a
+rule ending in ``project_id:%(project_id)s`` lets a project list the
+records of the images it owns, and only with ``?owner=<its id>``.
+
 ``is_admin:True`` matches a caller the host already treats as an
 administrator (Glance's ``context_is_admin`` rule, or its unauthenticated
 "noauth" pipeline).  The target of every check carries the image's
-``id``, ``owner`` (also as ``project_id``), ``visibility`` and ``status``.
+``id``, ``owner`` (also as ``project_id``), ``visibility`` and ``status``,
+and ``held``.
+
+The hold
+--------
+A deactivation made by an administrator (a caller that passes
+``image_deactivation:admin``) *holds* the image: the target's ``held`` is
+true while that deactivation stands, and the default reactivate rule lets
+only an administrator lift it; a member of the owning project may
+reactivate only an image that is not held.  A reactivation refused for
+that reason only (the rule would allow it if the image were not held) is
+answered 403 ``This image was deactivated by an operator and is held: only
+an administrator can reactivate it.`` and recorded in the image's history
+as ``refused``.  This is the one intended difference from Glance, whose
+owners can lift an operator's deactivation.  One rule in the policy file
+restores Glance's behaviour (one line; YAML folds the quoted string)::
+
+    "image_deactivation:reactivate": "rule:image_deactivation:admin or
+        (role:member and project_id:%(project_id)s)"
 
 The rules are read from the operator's policy file (``[oslo_policy]
 policy_file`` unless ``[image_deactivation] policy_file`` names another),
@@ -58,6 +99,14 @@ GET_DEACTIVATED_LOCATIONS = PREFIX + 'get_deactivated_locations'
 ADMIN_CHECK = 'rule:%s' % ADMIN
 ADMIN_OR_PROJECT_MEMBER = (
     '%s or (role:member and project_id:%%(project_id)s)' % ADMIN_CHECK)
+# oslo.policy compares a literal on the left with the target's value
+# (its GenericCheck: "True:%(user.enabled)s"); a target without "held"
+# matches nothing.
+ADMIN_OR_PROJECT_MEMBER_UNLESS_HELD = (
+    '%s or (role:member and project_id:%%(project_id)s and '
+    'False:%%(held)s)' % ADMIN_CHECK)
+# The reactivate rule of Glance itself (no hold), for operators who want it.
+GLANCE_REACTIVATE = ADMIN_OR_PROJECT_MEMBER
 
 rules = [
     policy.RuleDefault(
@@ -77,9 +126,13 @@ rules = [
                      'method': 'POST'}]),
     policy.DocumentedRuleDefault(
         name=REACTIVATE,
-        check_str=ADMIN_OR_PROJECT_MEMBER,
+        check_str=ADMIN_OR_PROJECT_MEMBER_UNLESS_HELD,
         scope_types=['project'],
-        description='Reactivate a deactivated image.',
+        description='Reactivate a deactivated image. The target\'s held '
+                    'is true when an administrator deactivated it: by '
+                    'default only an administrator may then reactivate it. '
+                    'Glance\'s own behaviour (the owning project may lift '
+                    'any deactivation) is "%s".' % GLANCE_REACTIVATE,
         operations=[{'path': '/v2/images/{image_id}/actions/reactivate',
                      'method': 'POST'}]),
     policy.DocumentedRuleDefault(
@@ -102,14 +155,45 @@ rules = [
                      'method': 'GET'}]),
 ]
 
+# The read API: one image's record and history, and the list of records.
+GET_DEACTIVATION = PREFIX + 'get_deactivation'
+LIST_DEACTIVATIONS = PREFIX + 'list_deactivations'
+
+rules.extend([
+    policy.DocumentedRuleDefault(
+        name=GET_DEACTIVATION,
+        check_str=ADMIN_CHECK,
+        scope_types=['project'],
+        description='Read whether an image is deactivated, since when, by '
+                    'whom, why, whether it is held, and its deactivation '
+                    'history. The target is the image (owner, '
+                    'project_id, visibility, ...): "rule:%s or '
+                    '(role:reader and project_id:%%(project_id)s)" opens '
+                    'it to the owning project. An image the caller cannot '
+                    'see is a 404 whatever this rule says.' % ADMIN,
+        operations=[{'path': '/v2/images/{image_id}/deactivation',
+                     'method': 'GET'}]),
+    policy.DocumentedRuleDefault(
+        name=LIST_DEACTIVATIONS,
+        check_str=ADMIN_CHECK,
+        scope_types=['project'],
+        description='List the deactivated images with their records. The '
+                    'target\'s owner and project_id are the owner filter '
+                    'of the request (None without one).',
+        operations=[{'path': '/v2/deactivations', 'method': 'GET'}]),
+])
+
 
 def list_rules():
     """The ``oslo.policy.policies`` entry point."""
     return rules
 
 
-def image_target(image):
-    """The policy target for an image, from its API representation."""
+def image_target(image, held=False):
+    """The policy target for an image, from its API representation.
+
+    :param held: whether the image's current deactivation holds it.
+    """
     return {
         'id': image.get('id'),
         'image_id': image.get('id'),
@@ -117,6 +201,7 @@ def image_target(image):
         'project_id': image.get('owner'),
         'visibility': image.get('visibility'),
         'status': image.get('status'),
+        'held': bool(held),
     }
 
 
@@ -125,10 +210,16 @@ def credentials(context):
 
     ``is_admin`` is the host context's own flag (Glance's noauth context
     sets it for everyone), which ``to_policy_values`` leaves out.
+
+    Values that are None are left out: oslo.policy compares
+    ``project_id:%(project_id)s`` as strings, so a caller without a project
+    would match a target without an owner (``'None' == 'None'``); a
+    missing credential matches nothing.
     """
     if context is None:
         return {'roles': [], 'is_admin': False}
-    creds = dict(context.to_policy_values())
+    creds = {key: value for key, value in context.to_policy_values().items()
+             if value is not None}
     creds['is_admin'] = bool(getattr(context, 'is_admin', False))
     return creds
 
@@ -143,16 +234,26 @@ class Policy(object):
             enforcer.register_defaults(list_rules())
         self.enforcer = enforcer
 
-    def allows(self, rule: str, context, image: dict) -> bool:
+    def allows(self, rule: str, context, image: dict,
+               held: bool = False) -> bool:
         """True when ``rule`` allows the caller to act on ``image``.
 
         ``authorize``: a rule name that is not registered raises
         ``PolicyNotRegistered`` (a typo fails loudly, never closed in
         silence).  A token of the wrong scope (a system-scoped token on
         these project-scoped rules) is a refusal like any other.
+
+        :param held: the target's ``held`` (see "The hold" above).
         """
         return bool(self.enforcer.authorize(
-            rule, image_target(image), credentials(context)))
+            rule, image_target(image, held), credentials(context)))
+
+    def is_admin(self, context) -> bool:
+        """True when the caller passes ``image_deactivation:admin``.
+
+        A deactivation by such a caller holds the image.
+        """
+        return bool(self.enforcer.authorize(ADMIN, {}, credentials(context)))
 
 
 def get_enforcer():

@@ -36,8 +36,16 @@ name               method       path
 ``create``         POST         ``/v2/images``
 ``schema``         GET          ``/v2/schemas/image``, ``/v2/schemas/images``
 ``pass``           DELETE       ``/v2/cache/{id}`` (no data involved)
+``deactivation``   GET          ``/v2/images/{id}/deactivation``
+``deactivations``  GET          ``/v2/deactivations``
+``record_schema``  GET          ``/v2/schemas/deactivation``,
+                                ``/v2/schemas/deactivations``
 ``reject``         any other    the resource paths above (not the listing)
 =================  ===========  ==========================================
+
+The last three are the filter's own read API (``glance_deactivate.
+records_api``): they never reach the image service, and any other method
+on them is a 405 with ``Allow: GET``.
 
 Deny by default: any other method on an image's resource path gets the
 405 (and ``Allow``) Glance 33's router gives for it, from the filter
@@ -79,6 +87,10 @@ CREATE = 'create'
 SCHEMA = 'schema'
 PASS = 'pass'
 REJECT = 'reject'
+# The read API (glance_deactivate.records_api).
+DEACTIVATION = 'deactivation'
+DEACTIVATIONS = 'deactivations'
+RECORD_SCHEMA = 'record_schema'
 
 ACTIONS = ('deactivate', 'reactivate')
 
@@ -105,6 +117,11 @@ _RESOURCES = (
      'DELETE, PUT'),
     (_IMAGE, {'GET': SHOW, 'PATCH': PATCH, 'DELETE': DELETE},
      'GET, PATCH, DELETE'),
+    # The read API: ours alone, so deny every other method.
+    ('/v2/images/{image_id}/deactivation', {'GET': DEACTIVATION}, 'GET'),
+    ('/v2/deactivations', {'GET': DEACTIVATIONS}, 'GET'),
+    ('/v2/schemas/{schema:deactivation|deactivations}',
+     {'GET': RECORD_SCHEMA}, 'GET'),
 )
 
 
@@ -132,6 +149,17 @@ def build_mapper():
 def normalize_path(path):
     """Fold repeated slashes, as Paste's urlmap does in front of Glance."""
     return _SLASHES.sub('/', path)
+
+
+def folded(environ):
+    """True when the path only matches with trailing slashes dropped.
+
+    Glance's router does not route such a path: whatever the image, it
+    answers a bare ``HTTPNotFound()`` (``glance/common/wsgi.py``
+    ``Router._dispatch``), which tells nothing about the image.
+    """
+    path = normalize_path(environ.get('PATH_INFO') or '')
+    return len(path) > 1 and path.endswith('/')
 
 
 def match(mapper, environ):

@@ -17,8 +17,41 @@
 The state is one table, ``image_deactivations`` (see
 ``glance_deactivate.db.models``): a row per deactivated image with the image
 id as primary key, when it was deactivated (UTC), by which user and project,
-and whether as an admin.  Reactivating deletes the row.  The image service
-itself is never changed: the filter overlays this state on its answers.
+whether as an admin (the *hold*), the reason given and the image's owner.
+Reactivating deletes the row.  The image service itself is never changed:
+the filter overlays this state on its answers.
+
+This module is the store's public face: ``DeactivationStore``, its
+transactions and the mapping of database errors to ``StoreUnavailable``
+(with the outage logging).  It composes three helpers: the value types,
+event/outcome names and row conversions (``glance_deactivate.store_types``,
+re-exported here), the engine, connection and session plumbing
+(``glance_deactivate.store_engine``) and the SQL statement builders
+(``glance_deactivate.store_queries``).
+
+The history
+-----------
+Beside it, ``image_deactivation_events`` is the incident record: every
+``deactivate()`` and ``reactivate()`` appends an event, also when nothing
+changed (outcome ``no-op``); ``reactivate(lift_hold=False)``, for a caller
+who may not lift a hold, leaves a held record in place and appends
+``refused``; ``forget()`` appends ``deleted`` when a deactivated image is
+deleted; ``append_event()`` appends any other event.  Events are never
+updated or deleted, and outlive the image.  Each carries the caller
+(``Actor``: user, project, roles, admin or not, request id), the reason,
+the image's owner at the time and the hold in force after it.
+
+A change of state and its ``changed`` event are written in one transaction,
+and whether a call changes anything is decided inside that transaction:
+``deactivate()`` inserts the record (a duplicate key means "already
+deactivated": a ``no-op`` event instead), ``reactivate()`` deletes it (no
+row deleted: a ``no-op`` event).  The record's row lock (or SQLite's single
+writer) orders two actions on one image, and each takes its event's
+sequence number after that lock, so the history, ordered by ``seq``, agrees
+with the state: the last ``changed`` event of an image says whether it is
+deactivated now, on every API node.  ``created_at`` is the writing node's
+clock (microseconds, UTC) and may disagree between nodes; ``seq`` is the
+order.  A ``no-op`` reflects the state its own transaction saw.
 
 Image ids are exact
 -------------------
@@ -50,6 +83,9 @@ from Glance's ``[database]`` group.
   ``auto_create_schema`` is true (the default), the migrations are run
   (``ensure_schema()``).  Other databases need
   ``glance-deactivate-manage db sync``.
+* A MySQL/MariaDB URL without a ``charset`` gets ``charset=utf8mb4``
+  (oslo.db would otherwise connect with the 3-byte ``utf8``, and a reason
+  may hold any Unicode character).
 * ``max_retries`` and ``retry_interval`` keep oslo.db's meaning and defaults
   (10 attempts, 10 seconds apart) and apply to the *first* connection only:
   the first call made while the database is down can wait up to
@@ -75,22 +111,23 @@ missing, comes out as ``StoreUnavailable`` with the original exception as
 ``__cause__``; raw SQLAlchemy and oslo.db exceptions never escape.  The
 first failure after a success is logged at WARNING, the recovery at INFO.
 
-``add()`` is idempotent and safe under concurrent adds of the same id from
-many processes: the loser of the primary-key race gets oslo.db's
-``DBDuplicateEntry``, which is answered as "already deactivated" (False).
-Writes are retried on a deadlock, a few times, briefly.
+``deactivate()`` (and ``add()``, its short form for tools and tests) is
+idempotent and safe under concurrent calls for the same id from many
+processes: the loser of the primary-key race gets oslo.db's
+``DBDuplicateEntry``, which is answered as "already deactivated" (a
+``no-op``).  Writes are retried on a deadlock, a few times, briefly.
+Invalid arguments (an id longer than ``MAX_IMAGE_ID_LENGTH``, a reason
+longer than 255 characters, an unknown paging marker) raise ``ValueError``
+before the database is asked.
 """
 
 import contextlib
 import datetime
-import os
-import threading
 import typing
 
 from oslo_config import cfg
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
-from oslo_db.sqlalchemy import enginefacade
 from oslo_log import log as logging
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -99,22 +136,39 @@ from glance_deactivate.db import migration
 from glance_deactivate.db import models
 from glance_deactivate import images
 from glance_deactivate import opts
+from glance_deactivate import store_engine
+from glance_deactivate import store_queries
+from glance_deactivate import store_types
 
 LOG = logging.getLogger(__name__)
 
 # How many ids deactivated_among() puts in one IN (...) list.
 IN_CHUNK_SIZE = 500
 
-# Threads whose SQLite look-up connection is kept open.
-SQLITE_READER_THREADS = 16
-
-MAX_IMAGE_ID_LENGTH = models.MAX_IMAGE_ID_LENGTH
-
-# The options of our group that configure the enginefacade (oslo.db's).
-_DB_OPTION_NAMES = tuple(opt.dest for opt in opts.database_opts)
+# The value types and names, importable from here (see store_types).
+Actor = store_types.Actor
+Event = store_types.Event
+DeactivationRecord = store_types.DeactivationRecord
+MAX_IMAGE_ID_LENGTH = store_types.MAX_IMAGE_ID_LENGTH
+MAX_REASON_LENGTH = store_types.MAX_REASON_LENGTH
+DEACTIVATE = store_types.DEACTIVATE
+REACTIVATE = store_types.REACTIVATE
+DELETED = store_types.DELETED
+ACTIONS = store_types.ACTIONS
+CHANGED = store_types.CHANGED
+NO_OP = store_types.NO_OP
+REFUSED = store_types.REFUSED
+MIGRATED = store_types.MIGRATED
+OUTCOMES = store_types.OUTCOMES
 
 _Model = models.ImageDeactivation
-_TABLE = _Model.__table__
+_TABLE = store_queries.TABLE
+_EVENTS = store_queries.EVENTS
+
+# How often deactivate() starts over when the record it found a moment
+# before is gone (a concurrent reactivation): a bound, never reached in
+# practice.
+_RACE_ATTEMPTS = 10
 
 
 class StoreUnavailable(Exception):
@@ -125,71 +179,8 @@ class StoreUnavailable(Exception):
     """
 
 
-class DeactivationRecord(typing.NamedTuple):
-    """One deactivated image.
-
-    ``deactivated_at`` is a timezone-aware ``datetime`` in UTC, whole
-    seconds.  ``image_id`` is exact; ``case_folded`` marks a row written
-    before ids were exact (see the module docstring).
-    """
-
-    image_id: str
-    deactivated_at: datetime.datetime
-    user_id: str | None
-    project_id: str | None
-    by_admin: bool
-    case_folded: bool = False
-
-    def applies_to(self, image_id: str) -> bool:
-        """True when this record deactivates the image ``image_id``."""
-        return images.same_image(self.image_id, image_id, self.case_folded)
-
-
-def _storable(image_id):
-    return 0 < len(image_id) <= MAX_IMAGE_ID_LENGTH
-
-
-def _owner_id(value, name):
-    if value is None:
-        return None
-    value = str(value)
-    if len(value) > models.MAX_OWNER_ID_LENGTH:
-        raise ValueError('%s is longer than %d characters'
-                         % (name, models.MAX_OWNER_ID_LENGTH))
-    return value
-
-
-def _record(row):
-    return DeactivationRecord(
-        image_id=row.image_id,
-        deactivated_at=row.deactivated_at.replace(
-            tzinfo=datetime.timezone.utc),
-        user_id=row.user_id,
-        project_id=row.project_id,
-        by_admin=bool(row.by_admin),
-        case_folded=bool(row.case_folded))
-
-
-def _one_line(exc):
-    """A short, single-line description of a database error."""
-    inner = getattr(exc, 'inner_exception', None)
-    if isinstance(inner, sa_exc.StatementError) and inner.orig is not None:
-        inner = inner.orig
-    elif isinstance(exc, sa_exc.StatementError) and exc.orig is not None:
-        inner = exc.orig
-    text = str(inner if inner is not None else exc).strip()
-    text = text.splitlines()[0].strip() if text else ''
-    text = text or type(exc).__name__
-    return text if len(text) <= 300 else text[:297] + '...'
-
-
-def _sqlite_busy(exc):
-    """SQLite's "database is locked": another writer, worth a retry."""
-    return 'database is locked' in str(exc)
-
-
-class _Context(object):
-    """A throw-away context object for ``enginefacade`` ``using()``."""
+class _Recorded(Exception):
+    """Inside a write: a folded record already deactivates the image."""
 
 
 class DeactivationStore(object):
@@ -203,37 +194,9 @@ class DeactivationStore(object):
         :raises ValueError: if ``[image_deactivation] connection`` is unset
             or not a database URL.
         """
-        group = getattr(conf, opts.GROUP)
-        db_conf = {name: getattr(group, name) for name in _DB_OPTION_NAMES}
-        if not db_conf['connection']:
-            raise ValueError('[%s] connection is not set' % opts.GROUP)
-        try:
-            self._url = sa.engine.make_url(db_conf['connection'])
-        except sa_exc.ArgumentError as exc:
-            raise ValueError('[%s] connection is not a database URL: %s'
-                             % (opts.GROUP, exc)) from exc
-        self._is_sqlite = self._url.get_backend_name() == 'sqlite'
-        self._safe_url = self._url.render_as_string(hide_password=True)
-
-        # One enginefacade context per store: a context can be configured
-        # only once, and tests build several stores in one process.  Every
-        # database option is passed explicitly, so nothing falls back to the
-        # host's [database] group.
-        self._context = enginefacade.transaction_context()
-        # thread_checkin adds a sleep(0) on every connection check-in, for
-        # eventlet; API workers here are native threads or processes, and
-        # the look-up is on every checked request.
-        self._context.configure(thread_checkin=False, **db_conf)
-
-        self._start_lock = threading.Lock()
-        self._startup_retried = False
-        self._schema_lock = threading.Lock()
-        self._schema_ready = not (self._is_sqlite
-                                  and group.auto_create_schema)
+        self._db = store_engine.StoreEngine(conf)
+        self._safe_url = self._db.safe_url
         self._healthy = True
-        self._sqlite_file = self._is_sqlite and self._url.database not in (
-            None, '', ':memory:')
-        self._reader_engine = None
 
     @classmethod
     def from_url(cls, url, **db_overrides):
@@ -258,7 +221,7 @@ class DeactivationStore(object):
     @property
     def is_sqlite(self):
         """True for a SQLite database (a local file, or memory)."""
-        return self._is_sqlite
+        return self._db.is_sqlite
 
     def __repr__(self):
         return '<%s %s>' % (type(self).__name__, self._safe_url)
@@ -275,12 +238,13 @@ class DeactivationStore(object):
         ``DeactivationRecord.applies_to``.
         """
         key = images.lookup_key(image_id)
-        if not _storable(key):
+        if not store_types.storable(key):
             return []
         query = sa.select(_TABLE).where(_TABLE.c.lookup_key == key)
         with self._guard('read'):
-            with self._connection() as connection:
-                return [_record(row) for row in connection.execute(query)]
+            with self._db.connection() as connection:
+                return [store_types.record_from_row(row)
+                        for row in connection.execute(query)]
 
     def get(self, image_id: str) -> DeactivationRecord | None:
         """The record that deactivates exactly ``image_id``, or None."""
@@ -303,12 +267,12 @@ class DeactivationStore(object):
         given = {str(image_id) for image_id in image_ids
                  if image_id is not None}
         wanted = sorted({key for key in map(images.lookup_key, given)
-                         if _storable(key)})
+                         if store_types.storable(key)})
         if not wanted:
             return set()
         records = []
         with self._guard('read'):
-            with self._connection() as connection:
+            with self._db.connection() as connection:
                 for start in range(0, len(wanted), IN_CHUNK_SIZE):
                     chunk = wanted[start:start + IN_CHUNK_SIZE]
                     query = sa.select(
@@ -328,95 +292,207 @@ class DeactivationStore(object):
         if limit is not None:
             query = query.limit(limit)
         with self._guard('read'):
-            with self._session() as session:
+            with self._db.session() as session:
                 ids = list(session.scalars(query))
         return sorted(ids)
 
-    def list_records(self) -> list[DeactivationRecord]:
-        """Every record, sorted by image id, in one query."""
-        query = sa.select(_TABLE).order_by(_TABLE.c.image_id)
+    def list_records(self, owner: str | None = None,
+                     deactivated_by: str | None = None,
+                     held: bool | None = None,
+                     since: datetime.datetime | None = None,
+                     until: datetime.datetime | None = None,
+                     limit: int | None = None,
+                     marker: str | None = None) -> list[DeactivationRecord]:
+        """The current records, newest first, filtered and paged.
+
+        :param owner: only images of this owner (exact).
+        :param deactivated_by: only records made by this user *or* project.
+        :param held: only held (True) or only not held (False) records.
+        :param since: only records with ``deactivated_at >= since``.
+        :param until: only records with ``deactivated_at <= until``
+            (``since``/``until``: aware datetimes, or naive ones in UTC).
+        :param limit: at most this many records.
+        :param marker: an image id: the records after that image's record
+            in this order.
+        :returns: records sorted by ``deactivated_at`` descending, then
+            image id ascending (the database's comparison), in one query.
+        :raises ValueError: for a negative limit, a time that is not a
+            datetime, or a marker that is not a current record.
+        """
+        store_types.checked_limit(limit)
+        query = store_queries.records_query(owner, deactivated_by, held,
+                                            since, until, limit)
         with self._guard('read'):
-            with self._connection() as connection:
-                records = [_record(row) for row in connection.execute(query)]
-        return sorted(records, key=lambda record: record.image_id)
+            with self._db.connection() as connection:
+                if marker is not None:
+                    query = query.where(store_queries.after_record(
+                        connection, marker))
+                return [store_types.record_from_row(row)
+                        for row in connection.execute(query)]
+
+    def history(self, image_id: str | None = None,
+                since: datetime.datetime | None = None,
+                limit: int | None = None,
+                marker: str | None = None) -> list[Event]:
+        """Events, newest first (by ``seq``), in one query.
+
+        :param image_id: only the events of exactly this image id (None:
+            of every image).
+        :param since: only events with ``created_at >= since`` (an aware
+            datetime, or a naive one in UTC).
+        :param limit: at most this many events.
+        :param marker: an event id: the events older than that one.  It
+            must be an event of ``image_id`` when one is given.
+        :raises ValueError: for a negative limit, a ``since`` that is not a
+            datetime, or an unknown marker.
+        """
+        store_types.checked_limit(limit)
+        if since is not None:
+            since = store_types.stored_time(since, 'since')
+        if image_id is not None:
+            image_id = str(image_id)
+            if not store_types.storable(image_id):
+                if marker is not None:
+                    raise ValueError('marker %s is not an event of image %s'
+                                     % (marker, image_id))
+                return []
+        query = store_queries.history_query(image_id, since, limit)
+        with self._guard('read'):
+            with self._db.connection() as connection:
+                if marker is not None:
+                    query = query.where(store_queries.before_event(
+                        connection, marker, image_id))
+                return [store_types.event_from_row(row)
+                        for row in connection.execute(query)]
 
     def count(self) -> int:
         """How many images are deactivated."""
         query = sa.select(sa.func.count()).select_from(_Model)
         with self._guard('read'):
-            with self._session() as session:
+            with self._db.session() as session:
                 return int(session.scalar(query))
 
     # Writes
 
-    def add(self, image_id: str, user_id: str | None = None,
-            project_id: str | None = None, by_admin: bool = False) -> bool:
-        """Record ``image_id`` (exact) as deactivated, now.
+    def deactivate(self, image_id: str, actor: Actor | None,
+                   reason: str | None = None,
+                   owner: str | None = None) -> tuple[bool, Event]:
+        """Record ``image_id`` (exact) as deactivated by ``actor``, now.
 
-        :returns: True if newly recorded, False if it already was (the
-            existing record is left as it is).
+        The record and a ``changed`` event are written in one transaction;
+        if the image is already deactivated (its record exists, or a
+        folded record applies to it) the record is left as it is and a
+        ``no-op`` event is appended instead.  The record holds the image
+        when ``actor.is_admin``; an admin's no-op sets the hold on a record
+        that lacked it (an image its owner deactivated first), in the same
+        transaction as its event, which then says ``held``.
+
+        :returns: ``(changed, event)``.
         :raises ValueError: for an empty id, one longer than
-            ``MAX_IMAGE_ID_LENGTH``, or a user/project id too long to store.
+            ``MAX_IMAGE_ID_LENGTH``, a reason longer than 255 characters or
+            an id (user, project, owner, request) too long to store.
         """
-        image_id = str(image_id)
-        if not _storable(image_id):
-            raise ValueError('image id must be 1 to %d characters long'
-                             % MAX_IMAGE_ID_LENGTH)
-        row = dict(
-            image_id=image_id,
-            lookup_key=images.lookup_key(image_id),
+        actor = actor if actor is not None else Actor()
+        event = store_types.event_row(image_id, DEACTIVATE, CHANGED, actor,
+                                      reason, owner, held=actor.is_admin)
+        record = dict(
+            image_id=event['image_id'], lookup_key=event['lookup_key'],
             case_folded=False,
-            deactivated_at=datetime.datetime.now(
-                datetime.timezone.utc).replace(microsecond=0, tzinfo=None),
-            user_id=_owner_id(user_id, 'user_id'),
-            project_id=_owner_id(project_id, 'project_id'),
-            by_admin=bool(by_admin))
+            deactivated_at=event['created_at'].replace(microsecond=0),
+            user_id=event['user_id'], project_id=event['project_id'],
+            by_admin=event['is_admin'], event_id=event['id'],
+            reason=event['reason'], owner=event['owner'])
         with self._guard('write'):
-            try:
-                added = self._insert(row)
-            except db_exc.DBDuplicateEntry:
-                # Another process recorded it between our look-up and our
-                # insert: the image is deactivated, which is what was asked.
-                added = False
-        LOG.debug('Deactivation of image %s %s', image_id,
-                  'recorded' if added else 'was already recorded')
-        return added
+            changed, row = self._deactivate(record, event)
+        LOG.debug('Deactivation of image %s %s (event %s)', row['image_id'],
+                  'recorded' if changed else 'was already recorded',
+                  row['id'])
+        return changed, store_types.event_from_row(row)
 
-    def remove(self, image_id: str) -> bool:
+    def reactivate(self, image_id: str, actor: Actor | None,
+                   reason: str | None = None, owner: str | None = None,
+                   lift_hold: bool = True) -> tuple[bool, Event]:
         """Forget every record that deactivates ``image_id`` (reactivation).
 
         That is the record of exactly this id, and a ``case_folded`` one of
-        its lower-case spelling.
+        its lower-case spelling.  The removal and a ``changed`` event are
+        one transaction; with no record to remove, a ``no-op`` event is
+        appended.
 
-        :returns: True if a record was removed, False if there was none.
+        :param lift_hold: False for a caller who may not lift the hold: a
+            held record is then left in place and a ``refused`` event
+            (``held`` true) is appended instead, decided in the same
+            transaction, so that a hold set a moment after the caller's
+            policy check still stands.
+        :returns: ``(changed, event)``.
+        :raises ValueError: as ``deactivate()``.
         """
-        image_id = str(image_id)
-        key = images.lookup_key(image_id)
-        if not _storable(key):
-            return False
-        condition = sa.or_(
-            _Model.image_id == image_id,
-            sa.and_(_Model.lookup_key == key, _Model.image_id == key,
-                    _Model.case_folded == sa.true()))
+        event = store_types.event_row(image_id, REACTIVATE, CHANGED, actor,
+                                      reason, owner, held=False)
         with self._guard('write'):
-            removed = self._delete(condition)
-        LOG.debug('Deactivation record of image %s %s', image_id,
-                  'removed' if removed else 'did not exist')
-        return removed
+            row = self._reactivate(event, lift_hold)
+        changed = row['outcome'] == CHANGED
+        LOG.debug('Deactivation record of image %s %s (event %s)',
+                  row['image_id'], 'removed' if changed else 'did not exist',
+                  row['id'])
+        return changed, store_types.event_from_row(row)
 
-    def forget(self, image_id: str) -> bool:
+    def append_event(self, image_id: str, action: str, outcome: str,
+                     actor: Actor | None, reason: str | None = None,
+                     owner: str | None = None, held: bool = False) -> Event:
+        """Append one event that changes no state (a refusal, say).
+
+        :raises ValueError: for an unknown action or outcome, or a value
+            that cannot be stored (see ``deactivate()``).
+        """
+        row = store_types.event_row(image_id, action, outcome, actor,
+                                    reason, owner, held)
+        with self._guard('write'):
+            self._append(row)
+        return store_types.event_from_row(row)
+
+    def add(self, image_id: str, user_id: str | None = None,
+            project_id: str | None = None, by_admin: bool = False) -> bool:
+        """``deactivate()`` for a caller known by these fields only.
+
+        :returns: True if newly recorded, False if it already was.
+        """
+        changed, _event = self.deactivate(
+            image_id, Actor(user_id, project_id, (), by_admin, None))
+        return changed
+
+    def remove(self, image_id: str) -> bool:
+        """``reactivate()`` by an unknown caller (tools and tests).
+
+        :returns: True if a record was removed, False if there was none
+            (nothing is written for an id too long to be recorded).
+        """
+        if not store_types.storable(images.lookup_key(str(image_id))):
+            return False
+        changed, _event = self.reactivate(image_id, None)
+        return changed
+
+    def forget(self, image_id: str, actor: Actor | None = None) -> bool:
         """Forget the record of exactly ``image_id`` (the image is gone).
 
         Records of other spellings of the id are left alone: they may be
-        other images.
+        other images.  When a record is removed, a ``deleted`` event
+        (carrying the record's owner, and ``actor``: the caller whose
+        DELETE removed the image, or None when it is not known) is
+        appended in the same transaction.
 
         :returns: True if a record was removed.
         """
         image_id = str(image_id)
-        if not _storable(image_id):
+        if not store_types.storable(image_id):
             return False
         with self._guard('write'):
-            return self._delete(_Model.image_id == image_id)
+            owner = self._owner_of(image_id)
+            if owner is False:
+                return False
+            row = store_types.event_row(image_id, DELETED, CHANGED, actor,
+                                        None, owner, held=False)
+            return self._forget(row)
 
     def pin_spellings(self, image_id: str) -> int:
         """An image ``image_id`` was just created: pin folded records.
@@ -429,7 +505,7 @@ class DeactivationStore(object):
         """
         image_id = str(image_id)
         key = images.lookup_key(image_id)
-        if not _storable(key):
+        if not store_types.storable(key):
             return 0
         query = sa.update(_Model).where(
             _Model.lookup_key == key, _Model.image_id != image_id,
@@ -447,8 +523,8 @@ class DeactivationStore(object):
         several processes do it at once.
         """
         with self._guard('schema upgrade'):
-            with self._schema_lock:
-                self._upgrade_schema(self._engine())
+            with self._db.schema_lock:
+                self._db.upgrade_schema(self._db.engine())
 
     def upgrade_schema(self, revision: str = 'head') -> str | None:
         """Upgrade the schema to ``revision`` (``db sync``).
@@ -456,13 +532,13 @@ class DeactivationStore(object):
         :returns: the revision the database is at afterwards.
         """
         with self._guard('schema upgrade'):
-            with self._schema_lock:
-                return migration.upgrade(self._engine(), revision)
+            with self._db.schema_lock:
+                return migration.upgrade(self._db.engine(), revision)
 
     def schema_version(self) -> str | None:
         """The schema's revision, or None before any upgrade."""
         with self._guard('schema version'):
-            return migration.version(self._engine())
+            return migration.version(self._db.engine())
 
     def report_outage(self, message: str) -> None:
         """Count a failed call in the health state (logged once per outage).
@@ -479,96 +555,9 @@ class DeactivationStore(object):
 
     def dispose(self):
         """Close the pooled connections (the store stays usable)."""
-        if self._context.is_started:
-            self._context.dispose_pool()
-        if self._reader_engine is not None:
-            self._reader_engine.dispose()
+        self._db.dispose()
 
     # Internals
-
-    def _upgrade_schema(self, engine):
-        try:
-            migration.upgrade(engine)
-        except (db_exc.DBError, sa_exc.SQLAlchemyError):
-            # Another process may have created the schema at the same time
-            # (SQLite runs DDL outside transactions): fine if it is done.
-            if migration.version(engine) != migration.head():
-                raise
-            LOG.debug('Schema of %s upgraded concurrently', self._safe_url)
-        self._schema_ready = True
-
-    def _prepare_sqlite_directory(self):
-        database = self._url.database
-        if (not self._is_sqlite or not database or database == ':memory:'
-                or self._url.query.get('uri')):
-            return
-        directory = os.path.dirname(os.path.abspath(database))
-        if not os.path.isdir(directory):
-            LOG.info('Creating directory %s for the deactivation state '
-                     'database', directory)
-            os.makedirs(directory, mode=0o750, exist_ok=True)
-
-    def _engine(self):
-        """The started engine; the first call connects (with retries)."""
-        if not self._context.is_started:
-            with self._start_lock:
-                if not self._context.is_started:
-                    self._start()
-        return self._context.writer.get_engine()
-
-    def _start(self):
-        self._prepare_sqlite_directory()
-        try:
-            self._context.writer.get_engine()
-        except Exception:
-            if not self._startup_retried:
-                # oslo.db retried max_retries times for this first
-                # connection; from now on fail fast and let the pool
-                # reconnect when the database is back.
-                self._startup_retried = True
-                self._context.configure(max_retries=0)
-            raise
-
-    def _ready(self):
-        engine = self._engine()
-        if not self._schema_ready:
-            with self._schema_lock:
-                if not self._schema_ready:
-                    self._upgrade_schema(engine)
-
-    @contextlib.contextmanager
-    def _connection(self):
-        """A reader connection for SQLAlchemy Core look-ups (no ORM).
-
-        For a SQLite file, oslo.db's engine opens a new connection (and
-        pings it) for every call (NullPool): look-ups, which run on every
-        checked request, use an engine of their own that keeps one
-        connection per thread instead.  Each look-up is its own short
-        read transaction, so it sees every committed change.
-        """
-        self._ready()
-        if self._sqlite_file:
-            with self._sqlite_reader().connect() as connection:
-                yield connection
-            return
-        with self._context.reader.connection.using(_Context()) as connection:
-            yield connection
-
-    def _sqlite_reader(self):
-        if self._reader_engine is None:
-            with self._start_lock:
-                if self._reader_engine is None:
-                    self._reader_engine = sa.create_engine(
-                        self._url, poolclass=sa.pool.SingletonThreadPool,
-                        pool_size=SQLITE_READER_THREADS)
-        return self._reader_engine
-
-    @contextlib.contextmanager
-    def _session(self, writer=False):
-        self._ready()
-        manager = self._context.writer if writer else self._context.reader
-        with manager.using(_Context()) as session:
-            yield session
 
     @contextlib.contextmanager
     def _guard(self, action):
@@ -579,7 +568,8 @@ class DeactivationStore(object):
             raise
         except (db_exc.DBError, sa_exc.SQLAlchemyError, OSError) as exc:
             message = ('deactivation state database %s unavailable (%s): '
-                       '%s' % (self._safe_url, action, _one_line(exc)))
+                       '%s' % (self._safe_url, action,
+                               store_engine.one_line(exc)))
             self.report_outage(message)
             raise StoreUnavailable(message) from exc
         else:
@@ -588,32 +578,101 @@ class DeactivationStore(object):
                 LOG.info('Deactivation state database %s is available again',
                          self._safe_url)
 
-    @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
+    def _owner_of(self, image_id):
+        """The owner in the record of exactly ``image_id``; False: none."""
+        query = sa.select(_TABLE.c.owner).where(_TABLE.c.image_id == image_id)
+        with self._db.connection() as connection:
+            row = connection.execute(query).first()
+        return False if row is None else row.owner
+
+    # Every write transaction below begins with a write: on SQLite a
+    # transaction that began with a read cannot wait for another writer's
+    # lock (SQLITE_BUSY at once, "database is locked"); elsewhere the
+    # write takes the record's row lock before the event takes its seq.
+
+    @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.05,
                                max_retry_interval=1, retry_on_deadlock=True,
-                               exception_checker=_sqlite_busy)
-    def _insert(self, row):
-        # The look-up runs in a transaction of its own: a SQLite write
-        # transaction that began with a read cannot wait for another
-        # writer's lock (SQLITE_BUSY at once, "database is locked").
-        with self._session() as session:
-            if session.get(_Model, row['image_id']) is not None:
-                return False
-        with self._session(writer=True) as session:
-            session.add(_Model(**row))
-            session.flush()
-        return True
+                               exception_checker=store_engine.sqlite_busy)
+    def _deactivate(self, record, event):
+        image_id = record['image_id']
+        applies = store_queries.exact_or_folded(image_id)
+        for _attempt in range(_RACE_ATTEMPTS):
+            try:
+                with self._db.session(writer=True) as session:
+                    session.execute(sa.insert(_TABLE).values(**record))
+                    if image_id != record['lookup_key'] and session.execute(
+                            sa.select(sa.func.count()).select_from(
+                                _TABLE).where(applies, _TABLE.c.image_id !=
+                                              image_id)).scalar():
+                        # A folded record already deactivates this id.
+                        raise _Recorded()
+                    session.execute(sa.insert(_EVENTS).values(**event))
+                return True, event
+            except (db_exc.DBDuplicateEntry, _Recorded):
+                pass
+            # Already deactivated: a no-op event that takes the hold from
+            # the record in the same statement (none if it is gone again).
+            noop = dict(event, outcome=NO_OP)
+            with self._db.session(writer=True) as session:
+                if event['is_admin']:
+                    # An admin's deactivation holds the image even when
+                    # its owner had deactivated it first (the transaction
+                    # begins with this write, which locks the record).
+                    session.execute(sa.update(_TABLE).where(
+                        applies, _TABLE.c.by_admin == sa.false()).values(
+                            by_admin=True))
+                if session.execute(store_queries.noop_insert(
+                        noop, applies, self._db.backend_name)).rowcount:
+                    noop['held'] = bool(session.execute(
+                        sa.select(_EVENTS.c.held).where(
+                            _EVENTS.c.id == noop['id'])).scalar())
+                    return False, noop
+        raise db_exc.DBError('image %s changed state %d times while being '
+                             'deactivated' % (image_id, _RACE_ATTEMPTS))
+
+    @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.05,
+                               max_retry_interval=1, retry_on_deadlock=True,
+                               exception_checker=store_engine.sqlite_busy)
+    def _reactivate(self, event, lift_hold):
+        applies = store_queries.exact_or_folded(event['image_id'])
+        with self._db.session(writer=True) as session:
+            delete = sa.delete(_TABLE).where(applies)
+            if not lift_hold:
+                delete = delete.where(_TABLE.c.by_admin == sa.false())
+            row = dict(event, outcome=CHANGED)
+            if not session.execute(delete).rowcount:
+                # Locked: a concurrent lift of the hold waits for this
+                # transaction, or this one sees the record gone.
+                held = not lift_hold and session.execute(
+                    sa.select(_TABLE.c.image_id).where(
+                        applies, _TABLE.c.by_admin == sa.true())
+                    .with_for_update()).first() is not None
+                row = dict(event, outcome=REFUSED if held else NO_OP,
+                           held=held)
+            session.execute(sa.insert(_EVENTS).values(**row))
+        return row
+
+    @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.05,
+                               max_retry_interval=1, retry_on_deadlock=True,
+                               exception_checker=store_engine.sqlite_busy)
+    def _forget(self, event):
+        with self._db.session(writer=True) as session:
+            removed = session.execute(sa.delete(_TABLE).where(
+                _TABLE.c.image_id == event['image_id'])).rowcount
+            if removed:
+                session.execute(sa.insert(_EVENTS).values(**event))
+        return removed > 0
+
+    @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.05,
+                               max_retry_interval=1, retry_on_deadlock=True,
+                               exception_checker=store_engine.sqlite_busy)
+    def _append(self, event):
+        with self._db.session(writer=True) as session:
+            session.execute(sa.insert(_EVENTS).values(**event))
 
     @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
                                max_retry_interval=1, retry_on_deadlock=True,
-                               exception_checker=_sqlite_busy)
-    def _delete(self, condition):
-        with self._session(writer=True) as session:
-            result = session.execute(sa.delete(_Model).where(condition))
-            return result.rowcount > 0
-
-    @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
-                               max_retry_interval=1, retry_on_deadlock=True,
-                               exception_checker=_sqlite_busy)
+                               exception_checker=store_engine.sqlite_busy)
     def _update(self, statement):
-        with self._session(writer=True) as session:
+        with self._db.session(writer=True) as session:
             return session.execute(statement).rowcount

@@ -92,6 +92,20 @@ def call(app, environ: dict) -> webob.Response:
     return webob.Request(environ).get_response(app)
 
 
+def isolated(environ: dict) -> dict:
+    """A shallow copy of the caller's environ to pass to the service.
+
+    For a request after whose answer the filter asks the service again
+    (``sub_environ``): what the service's own filters write into the
+    environ stays in the copy.  Glance's ``cache`` filter, after ours,
+    marks a download it serves with ``api.cache.*`` keys and caches the
+    answer of any request that carries them (``glance/api/middleware/
+    cache.py`` ``_stash_request_info``/``process_response``): a look-up
+    built from the marked environ would be cached as the image's data.
+    """
+    return dict(environ)
+
+
 def read_body(response, limit):
     """The whole body of ``response``, at most ``limit`` bytes.
 

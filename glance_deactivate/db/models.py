@@ -13,12 +13,17 @@
 #    under the License.
 
 
-"""SQLAlchemy model of the deactivation state.
+"""SQLAlchemy models of the deactivation state and its history.
 
-One table, ``image_deactivations``: a row per deactivated image, keyed by the
-image id exactly as the image service reports it.  A reactivation deletes
-the row, so the table holds exactly the images that are deactivated now; it
-keeps no history (the INFO log lines and notifications do).
+Two tables.  ``image_deactivations`` holds the current state: a row per
+deactivated image, keyed by the image id exactly as the image service
+reports it; a reactivation deletes the row, so the table holds exactly the
+images that are deactivated now.  ``image_deactivation_events`` is the
+history: one row per deactivate, reactivate (no-ops and refusals included)
+and per deletion of a deactivated image.  Events are only ever inserted:
+nothing in the package updates or deletes them, and they outlive the image.
+
+``image_deactivations``:
 
 ============== ============ ===============================================
 column         type         meaning
@@ -34,7 +39,41 @@ case_folded    Boolean      the row was written before ids were exact (its
 deactivated_at DateTime     when, in UTC (stored naive, whole seconds)
 user_id        String(255)  who deactivated it (may be NULL)
 project_id     String(255)  the project of that user (may be NULL)
-by_admin       Boolean      whether the deactivation was made as an admin
+by_admin       Boolean      whether the deactivation was made as an admin:
+                            this is the *hold* (only an admin may lift it
+                            under the default policy)
+event_id       String(36)   the event that created the record (NULL only
+                            for a row an older release wrote during a
+                            rolling upgrade)
+reason         Unicode(255) the reason given, if any
+owner          String(255)  the image's owner when it was deactivated
+============== ============ ===============================================
+
+``image_deactivation_events``:
+
+============== ============ ===============================================
+column         type         meaning
+============== ============ ===============================================
+seq            Integer      primary key, autoincrement: the order of the
+                            history (``created_at`` comes from the API
+                            nodes' clocks, which may disagree)
+id             String(36)   the public event id (a UUID), unique
+image_id       String(64)   the image id, exact
+lookup_key     String(64)   the id folded to lower case, indexed
+action         String(16)   ``deactivate``, ``reactivate`` or ``deleted``
+outcome        String(16)   ``changed``, ``no-op``, ``refused`` (by the
+                            hold) or ``migrated`` (a record that existed
+                            before the history did)
+created_at     DateTime     when, in UTC, with microseconds
+user_id        String(255)  the caller (NULL when unknown)
+project_id     String(255)  the caller's project
+roles          Text         the caller's roles, a JSON list
+is_admin       Boolean      whether the caller acted as an admin
+request_id     String(64)   the request id the host logged the call under
+reason         Unicode(255) the reason given, if any
+owner          String(255)  the image's owner at the time
+held           Boolean      whether the image is held after this event
+quarantine_id  String(36)   reserved (always NULL for now)
 ============== ============ ===============================================
 
 The schema is created and changed only by the alembic migrations in
@@ -46,6 +85,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy import orm
 
 TABLE_NAME = 'image_deactivations'
+EVENTS_TABLE_NAME = 'image_deactivation_events'
 
 # Longest image id that can be stored (the width of the primary key).
 MAX_IMAGE_ID_LENGTH = 64
@@ -53,12 +93,37 @@ MAX_IMAGE_ID_LENGTH = 64
 # Width of the user and project id columns (Keystone ids are 32 or 64).
 MAX_OWNER_ID_LENGTH = 255
 
+# Longest reason, in characters (code points).
+MAX_REASON_LENGTH = 255
+
+# Width of the request id column (Glance's max_request_id_length default).
+MAX_REQUEST_ID_LENGTH = 64
+
+# Width of the event id and action/outcome columns.
+EVENT_ID_LENGTH = 36
+WORD_LENGTH = 16
+
 
 def image_id_type():
     """The image id column type: compared case-sensitively everywhere."""
     return sa.String(MAX_IMAGE_ID_LENGTH).with_variant(
         mysql.VARCHAR(MAX_IMAGE_ID_LENGTH, charset='utf8mb4',
                       collation='utf8mb4_bin'), 'mysql', 'mariadb')
+
+
+def reason_type():
+    """The reason column type: any Unicode text (utf8mb4 on MySQL)."""
+    return sa.Unicode(MAX_REASON_LENGTH)
+
+
+def event_time_type():
+    """A UTC time with microseconds on every backend.
+
+    MySQL/MariaDB keep whole seconds in a plain DATETIME; ``fsp=6`` keeps
+    the microseconds (PostgreSQL's timestamp and SQLite's text keep them).
+    """
+    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
+                                      'mariadb')
 
 
 class Base(orm.DeclarativeBase):
@@ -82,3 +147,34 @@ class ImageDeactivation(Base):
     user_id = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)
     project_id = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)
     by_admin = sa.Column(sa.Boolean(), nullable=False, default=False)
+    event_id = sa.Column(sa.String(EVENT_ID_LENGTH), nullable=True)
+    reason = sa.Column(reason_type(), nullable=True)
+    owner = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)
+
+
+class ImageDeactivationEvent(Base):
+    """One event of an image's deactivation history (append-only)."""
+
+    __tablename__ = EVENTS_TABLE_NAME
+    __table_args__ = (
+        sa.UniqueConstraint('id', name='uq_image_deactivation_events_id'),
+        {'mysql_engine': 'InnoDB', 'mysql_charset': 'utf8mb4'},
+    )
+
+    seq = sa.Column(sa.Integer(), primary_key=True, autoincrement=True)
+    id = sa.Column(sa.String(EVENT_ID_LENGTH), nullable=False)
+    image_id = sa.Column(image_id_type(), nullable=False)
+    lookup_key = sa.Column(sa.String(MAX_IMAGE_ID_LENGTH), nullable=False,
+                           index=True)
+    action = sa.Column(sa.String(WORD_LENGTH), nullable=False)
+    outcome = sa.Column(sa.String(WORD_LENGTH), nullable=False)
+    created_at = sa.Column(event_time_type(), nullable=False)
+    user_id = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)
+    project_id = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)
+    roles = sa.Column(sa.Text(), nullable=True)
+    is_admin = sa.Column(sa.Boolean(), nullable=False, default=False)
+    request_id = sa.Column(sa.String(MAX_REQUEST_ID_LENGTH), nullable=True)
+    reason = sa.Column(reason_type(), nullable=True)
+    owner = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)
+    held = sa.Column(sa.Boolean(), nullable=False, default=False)
+    quarantine_id = sa.Column(sa.String(EVENT_ID_LENGTH), nullable=True)

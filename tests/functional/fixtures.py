@@ -37,20 +37,40 @@ Databases
     database server that is missing skips the test locally and fails it
     under CI (``CI=true``).
 
+The message broker
+    :class:`NotificationListener` receives the notifications sent on a
+    topic of its own through the local RabbitMQ (guest/guest on
+    127.0.0.1:5672, ``tools/setup-test-rabbitmq.sh``);
+    :func:`require_rabbitmq` holds the same rule as for databases.
+
+Faults
+    :class:`TcpRelay` stands between a client and a real server (a
+    database, the message broker) and can cut, restore or freeze the
+    connection while the server keeps running.
+
 Images and HTTP
     :class:`Client` (one ``requests`` session per thread) and one set of
     image helpers: :func:`create_image`, :func:`action`, :func:`deactivate`,
     :func:`status_of`, :func:`share`, :func:`download_state`.
+
+A real Keystone
+    :class:`KeystoneTestCase` starts, once for the test class, a real
+    Keystone and Glance APIs that validate its tokens
+    (``keystone_server.Stack``).
 
 Callers are identified with the headers Glance's ``context`` middleware
 trusts in these pipelines; the roles follow Glance 33's secure-RBAC
 defaults.
 """
 
+import collections
 import concurrent.futures
+import contextlib
 import json
 import os
+import selectors
 import shutil
+import socket
 import tempfile
 import threading
 import unittest
@@ -62,6 +82,7 @@ import testtools
 from testtools import content
 
 from tests.functional import devserver
+from tests.functional import keystone_server
 from tests.functional import rawhttp
 
 # -- callers, data, messages --------------------------------------------------
@@ -167,10 +188,14 @@ def database_unavailable(backend):
 def require_database(backend):
     """Raise SkipTest if ``backend`` is unusable here; an error under CI.
 
-    This is the one place of the rule: real databases may skip locally,
-    must run under ``CI=true``.
+    This is the one place of the rule: real databases (and the real message
+    broker, :func:`require_rabbitmq`) may skip locally, must run under
+    ``CI=true``.
     """
-    reason = database_unavailable(backend)
+    _skip_or_fail(database_unavailable(backend))
+
+
+def _skip_or_fail(reason):
     if reason is None:
         return
     if os.environ.get('CI') == 'true':
@@ -221,6 +246,225 @@ class TemporaryDatabase(fixtures.Fixture):
                     cursor.execute('DROP DATABASE IF EXISTS %s' % self.name)
         finally:
             conn.close()
+
+
+# -- the real message broker --------------------------------------------------
+
+RABBIT_PORT = 5672
+# Glance's control_exchange (glance/notifier.py, set_defaults): the
+# exchange Glance's notifications, and the filter's inside Glance, go to.
+GLANCE_EXCHANGE = 'glance'
+
+Notification = collections.namedtuple(
+    'Notification', 'event_type publisher_id payload')
+
+
+def rabbit_url(host=HOST, port=RABBIT_PORT):
+    """The transport URL of the local RabbitMQ (guest/guest) or a relay."""
+    return 'rabbit://guest:guest@%s:%d/' % (host, port)
+
+
+def _kombu_url():
+    # kombu names the transport amqp; oslo.messaging names it rabbit.
+    return 'amqp://guest:guest@%s:%d//' % (HOST, RABBIT_PORT)
+
+
+def rabbitmq_unavailable():
+    """Why the local RabbitMQ cannot be used, or None if it can."""
+    import kombu
+    try:
+        with kombu.Connection(_kombu_url(), connect_timeout=5) as conn:
+            conn.connect()
+    except Exception as e:
+        return ('RabbitMQ is not usable as guest@%s:%d (%s: %s); start it '
+                'with tools/setup-test-rabbitmq.sh' % (
+                    HOST, RABBIT_PORT, type(e).__name__, e))
+    return None
+
+
+def require_rabbitmq():
+    """Raise SkipTest if RabbitMQ is unusable here; an error under CI."""
+    _skip_or_fail(rabbitmq_unavailable())
+
+
+class NotificationListener(fixtures.Fixture):
+    """An oslo.messaging notification listener on a topic of its own.
+
+    ``topic`` is unique to the fixture, so that test runs side by side
+    never see each other's notifications (call :func:`require_rabbitmq`
+    first: a fixture's SkipTest is a failure).  ``received`` lists the
+    :class:`Notification` s of priority INFO in their order of arrival.
+    The listener stops and its queue (``<topic>.info``) is deleted at
+    clean-up.
+    """
+
+    def __init__(self, prefix='gd-test-notify'):
+        super(NotificationListener, self).__init__()
+        self.topic = '%s-%s' % (prefix, uuid.uuid4().hex[:12])
+
+    def _setUp(self):
+        require_rabbitmq()
+        from oslo_config import cfg
+        import oslo_messaging
+        self.received = []
+        self._arrived = threading.Condition()
+        conf = cfg.ConfigOpts()
+        conf([])
+        transport = oslo_messaging.get_notification_transport(
+            conf, url=rabbit_url())
+        self.addCleanup(transport.cleanup)
+        self.addCleanup(self._delete_queue)
+        listener = oslo_messaging.get_notification_listener(
+            transport, [oslo_messaging.Target(topic=self.topic,
+                                              exchange=GLANCE_EXCHANGE)],
+            [_InfoEndpoint(self._add)], executor='threading')
+        listener.start()
+        self.addCleanup(listener.wait)
+        self.addCleanup(listener.stop)
+
+    def _add(self, notification):
+        with self._arrived:
+            self.received.append(notification)
+            self._arrived.notify_all()
+
+    def wait_for(self, predicate, timeout):
+        """Wait until ``predicate(received)`` holds; then True, else False."""
+        with self._arrived:
+            return self._arrived.wait_for(
+                lambda: predicate(list(self.received)), timeout)
+
+    def _delete_queue(self):
+        import kombu
+        with kombu.Connection(_kombu_url(), connect_timeout=5) as conn:
+            conn.default_channel.queue_delete(self.topic + '.info')
+
+
+class _InfoEndpoint(object):
+    """The listener's endpoint: INFO notifications go to ``add``."""
+
+    def __init__(self, add):
+        self._add = add
+
+    def info(self, ctxt, publisher_id, event_type, payload, metadata):
+        self._add(Notification(event_type, publisher_id, payload))
+
+
+# -- faults -------------------------------------------------------------------
+
+class TcpRelay(object):
+    """A TCP relay from ``127.0.0.1:port`` to ``target``, to cut and restore.
+
+    :meth:`stop` closes the listening socket and every relayed connection:
+    clients see their connections drop and new ones refused, as when the
+    server goes away.  :meth:`start` listens again on the same port.
+    :meth:`freeze` keeps every connection open but forwards nothing (a hung
+    server, or a network that drops packets, as seen from the client);
+    :meth:`thaw` resumes.  At most ``max_connections`` connections are
+    relayed at once (one thread each); more are closed at once.
+    """
+
+    def __init__(self, target, port=None, max_connections=64):
+        self.target = target
+        self.port = port  # None: any free port, chosen at the first bind
+        self.max_connections = max_connections
+        self._lock = threading.Lock()
+        self._pairs = {}
+        self._stopping = None
+        self._acceptor = None
+        self._flowing = threading.Event()
+        self._flowing.set()
+
+    @property
+    def running(self):
+        return self._acceptor is not None
+
+    def start(self):
+        if self.running:
+            return
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((HOST, self.port or 0))
+        self.port = listener.getsockname()[1]
+        listener.listen(64)
+        listener.settimeout(0.1)
+        self._stopping = threading.Event()
+        self._acceptor = threading.Thread(
+            target=self._accept, args=(listener, self._stopping),
+            name='relay-accept-%d' % self.port, daemon=True)
+        self._acceptor.start()
+
+    def freeze(self):
+        self._flowing.clear()
+
+    def thaw(self):
+        self._flowing.set()
+
+    def stop(self):
+        self.thaw()
+        if not self.running:
+            return
+        self._stopping.set()
+        self._acceptor.join(10)
+        self._acceptor = None
+        with self._lock:
+            pairs = list(self._pairs.items())
+        for (client, upstream), _thread in pairs:
+            for sock in (client, upstream):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        for _pair, thread in pairs:
+            thread.join(10)
+
+    def _accept(self, listener, stopping):
+        with listener:
+            while not stopping.is_set():
+                try:
+                    client, _address = listener.accept()
+                except socket.timeout:
+                    continue
+                client.settimeout(None)
+                with self._lock:
+                    full = len(self._pairs) >= self.max_connections
+                if full:
+                    client.close()
+                    continue
+                try:
+                    upstream = socket.create_connection(self.target,
+                                                        timeout=5)
+                except OSError:
+                    client.close()
+                    continue
+                upstream.settimeout(None)
+                pair = (client, upstream)
+                thread = threading.Thread(target=self._pump, args=(pair,),
+                                          daemon=True)
+                with self._lock:
+                    self._pairs[pair] = thread
+                thread.start()
+
+    def _pump(self, pair):
+        client, upstream = pair
+        selector = selectors.DefaultSelector()
+        selector.register(client, selectors.EVENT_READ, upstream)
+        selector.register(upstream, selectors.EVENT_READ, client)
+        try:
+            while True:
+                for key, _events in selector.select(0.1):
+                    if not self._flowing.is_set():
+                        self._flowing.wait(0.1)
+                        break
+                    data = key.fileobj.recv(65536)
+                    if not data:
+                        return
+                    key.data.sendall(data)
+        except OSError:
+            pass
+        finally:
+            selector.close()
+            client.close()
+            upstream.close()
+            with self._lock:
+                self._pairs.pop(pair, None)
 
 
 # -- servers ------------------------------------------------------------------
@@ -752,3 +996,38 @@ class PairTestCase(testtools.TestCase):
         if self.skip_reason:
             self.skipTest(self.skip_reason)
         attach_logs(self, self.pair.servers)
+
+
+# -- a real Keystone ----------------------------------------------------------
+
+class KeystoneTestCase(testtools.TestCase):
+    """A real Keystone and Glance APIs behind it, for the test class.
+
+    ``MODES`` is {region: devserver mode} (:class:`keystone_server.Stack`).
+
+    Started once in ``setUpClass`` (Keystone's start and bootstrap take
+    seconds), stopped in ``tearDownClass``; the Keystone and Glance log
+    tails are attached to a failing test.  Nothing here skips: Keystone and
+    Glance come from the functional environment's own requirements.
+    """
+
+    MODES = {'filter': 'filter', 'native': 'native'}
+
+    @classmethod
+    def setUpClass(cls):
+        super(KeystoneTestCase, cls).setUpClass()
+        cls.stack = keystone_server.Stack(cls.MODES).start()
+        cls.keystone_url = cls.stack.url
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+        super(KeystoneTestCase, cls).tearDownClass()
+
+    def setUp(self):
+        super(KeystoneTestCase, self).setUp()
+        self.addOnException(lambda exc_info: self.addDetail(
+            'logs', content.text_content(self.stack.log_tail(40))))
+
+    def glance_url(self, region):
+        return self.stack.glances[region].url

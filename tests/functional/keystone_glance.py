@@ -35,6 +35,10 @@ invalid, as Keystone would say.  Everything else is the real thing:
 deactivate filter and Glance answer.  Glance's app is loaded with
 ``glance.common.wsgi_app.init_app()`` (what ``glance.wsgi.api`` does) and
 served with wsgiref on 127.0.0.1; ``READY`` is printed once it listens.
+
+``test_identity`` uses this for its fixed tokens; ``test_keystone`` and
+``test_cli`` run Glance behind a real Keystone instead
+(``keystone_server.py``).
 """
 
 import json

@@ -75,6 +75,19 @@ images the case created are deleted), and checked again, so that the cases
 stay independent: a restore that itself changes a deactivated image on
 ours (an admin deleting a case-created image) is reported too.
 
+Two extensions of the filter are drawn too.  An action may carry a
+reason body (``{"reason": ...}``, valid or breaking one of its rules, in
+any content type spelling): ours gets it and native the same request
+without the body, since a reason must never change what the action does.
+The read API (``GET /v2/images/{id}/deactivation``, ``GET
+/v2/deactivations``, their schemas) is drawn like any route: native has
+no such route (404), so ours' success on it is no violation, but ours
+must never answer a record or a listing to these callers (none passes the
+read API's default rules) and never 5xx:
+
+e. no 2xx from ours on ``/deactivation`` or ``/deactivations`` where
+   native's is not 2xx.
+
 Violations do not stop the run: each is recorded with its request and the
 two answers, and the test fails at the end listing them (hypothesis does
 not shrink, so the run stays bounded).
@@ -183,10 +196,19 @@ ROUTES = collections.OrderedDict([
     ('images', (('images',), ['GET', 'POST'])),
     ('schema-image', (('schemas', 'image'), ['GET'])),
     ('schema-images', (('schemas', 'images'), ['GET'])),
+    # The filter's read API: native Glance routes none of it.
+    ('deactivation', (('images', '{id}', 'deactivation'), ['GET'])),
+    ('deactivations', (('deactivations',), ['GET'])),
+    ('schema-deactivation', (('schemas', 'deactivation'), ['GET'])),
 ])
+# Routes only ours serves; a 2xx there is no success native refused.
+READ_API = ('deactivation', 'deactivations', 'schema-deactivation')
+# Of those, the ones no caller drawn here may read (admin by default).
+RECORDS = ('deactivation', 'deactivations')
 # The routes of one image's data, weighted up: they guard the most.
 ROUTE_CHOICES = list(ROUTES) + ['file'] * 3 + ['image'] * 3 + [
-    'images', 'import', 'stage', 'locations']
+    'images', 'import', 'stage', 'locations', 'deactivate', 'reactivate',
+    'deactivation', 'deactivations']
 
 # How the request is spelled: the method Glance should run (the intent)
 # sent as such, turned into another method by ``_method`` in the query
@@ -195,6 +217,15 @@ DISGUISES = ['plain'] + ['query'] * 5 + ['form'] * 2 + ['random'] * 2
 
 SEPARATORS = ['&', ';', ';', '%26', '%3B', '%3b', '&;', ';;']
 OVERRIDE_KEYS = ['_method'] * 6 + ['%5Fmethod', '%5fmethod']
+# Reason bodies of the actions: valid ones and one per broken rule.
+REASONS = [b'{"reason": "CVE-2026-0001"}', b'{"reason": " \\u00e9t\\u00e9 "}',
+           b'{"reason": "\xf0\x9f\x94\x92 found"}', b'{"reason": ""}',
+           b'{"reason": "x", "hold": false}', b'{"reason": 1}',
+           b'{"reason": "a\\u202eb"}', b'{"reason": "x", "reason": "y"}',
+           b'{"reason": "%s"}' % (b'x' * 300), b'{"Reason": "x"}']
+REASON_TYPES = ['application/json', 'application/json', 'Application/JSON',
+                'application/json; charset=UTF-8', 'text/plain',
+                'application/x-www-form-urlencoded']
 FILLERS = ['a=1', 'x=_method', 'visibility=all', 'member_status=all',
            'sort_key=name', 'a=1%3B_method%3DGET', 'a=1%26_method=GET']
 QUERY_ITEMS = ['status=active', 'status=deactivated', 'status=ACTIVE',
@@ -319,6 +350,10 @@ def bodies(draw, kind):
         ctype = draw(st.sampled_from([None, None, None, 'application/json',
                                       FORM_TYPES[0]]))
         return kind, None, ctype, draw(st.sampled_from(EMPTY_FRAMINGS))
+    if kind == 'reason':
+        args = draw(st.sampled_from(REASONS))
+        return kind, args, draw(st.sampled_from(REASON_TYPES)), draw(
+            st.sampled_from(BODY_FRAMINGS))
     if kind == 'form':
         fields = ['_method=%s' % draw(cased(draw(st.sampled_from(
             OVERRIDES))))]
@@ -388,6 +423,9 @@ def cases(draw, versions):
                 st.just('')))))
     if disguise != 'random' and draw(st.integers(0, 7)) == 0:
         kind = draw(st.sampled_from(BODY_KINDS))
+    if route in ('deactivate', 'reactivate') and kind == 'none' and draw(
+            st.integers(0, 3)):
+        kind = 'reason'
     body_kind, body_args, ctype, framing = draw(bodies(kind))
     if body_kind == 'form' and disguise == 'form':
         body_args = draw(st.sampled_from(['_method=%s', 'a=1&_method=%s',
@@ -484,9 +522,16 @@ def render(case, ids):
         body = json.dumps({'id': new_id, 'name': 'gd-diff',
                            'disk_format': 'raw',
                            'container_format': 'bare'}).encode()
-    elif kind in ('octets', 'json'):
+    elif kind in ('octets', 'json', 'reason'):
         body = args
     return Rendered(case.method, target, headers, body, case.framing)
+
+
+def without_body(request):
+    """``request`` as a client that sends no body would send it."""
+    headers = {key: value for key, value in request.headers.items()
+               if key != 'Content-Type'}
+    return request._replace(headers=headers, body=None, framing='length')
 
 
 def _failed(resp):
@@ -554,10 +599,14 @@ class _Differential(object):
 
     def run_case(self, case):
         request = render(case, self.ids)
+        # A reason is the filter's own: native gets the bodiless action.
+        sent = {OURS: request, NATIVE: without_body(request)
+                if case.body_kind == 'reason' else request}
         answers = {
             stack: rawhttp.send_framed(
-                self.pair.url(stack), request.method, request.target,
-                request.headers, request.body, request.framing)
+                self.pair.url(stack), sent[stack].method,
+                sent[stack].target, sent[stack].headers, sent[stack].body,
+                sent[stack].framing)
             for stack in fixtures.STACKS}
         counts = self.counts
         counts['totals']['cases'] += 1
@@ -575,7 +624,14 @@ class _Differential(object):
             counts['totals']['with a _method query item'] += 1
         counts['status pairs (native -> ours)'][
             '%d -> %d' % (answers[NATIVE].status, answers[OURS].status)] += 1
-        self.judge_answers(request, answers[OURS], answers[NATIVE])
+        self.judge_answers(request, answers[OURS], answers[NATIVE],
+                           read_api=case.route in READ_API)
+        if case.route in RECORDS and 200 <= answers[OURS].status < 300 and (
+                not 200 <= answers[NATIVE].status < 300):
+            # (A 2xx from both is the host pipeline's: CORS's OPTIONS.)
+            self.problem('(e) the read API answered a caller its rules '
+                         'refuse', request, 'ours %d %r' % (
+                             answers[OURS].status, answers[OURS].body[:160]))
         after = self.snapshots()
         changed = self.judge_state(request, self.before, after)
         if changed:
@@ -584,7 +640,7 @@ class _Differential(object):
         else:
             self.before = after
 
-    def judge_answers(self, request, ours, native):
+    def judge_answers(self, request, ours, native, read_api=False):
         said = 'native %d %r | ours %d %r' % (
             native.status, native.body[:160], ours.status, ours.body[:160])
         if _failed(ours) and not _failed(native):
@@ -626,7 +682,8 @@ class _Differential(object):
             if complete and extra:
                 self.problem('(c) listed images native does not list',
                              request, '%s; %s' % (extra, said))
-        if 200 <= ours.status < 300 and 400 <= native.status < 500:
+        if 200 <= ours.status < 300 and 400 <= native.status < 500 and (
+                not read_api):
             self.problem('(c) success where native refused', request, said)
         elif 200 <= native.status < 300 and 400 <= ours.status < 500:
             self.counts['totals']['more restrictive answers'] += 1

@@ -19,7 +19,7 @@ each run three filter-mode nodes on one Glance database and one image
 store, on that database server:
 
 * ``closed`` (two workers): the state database is reached through
-  :class:`TcpRelay`, a relay in the test process that the tests stop (every
+  ``fixtures.TcpRelay``, a relay in the test process that the tests stop (every
   relayed connection is cut and the port refuses new ones, as when the
   database server goes down) and start again on the same port, or freeze
   (connections stay open, nothing answers), while Glance keeps running;
@@ -40,8 +40,6 @@ import collections
 import contextlib
 import logging
 import random
-import selectors
-import socket
 import threading
 import time
 
@@ -60,122 +58,6 @@ LOG = logging.getLogger(__name__)
 SILENT_DB_BOUND = 20
 
 Entry = collections.namedtuple('Entry', 'start end op image status meaning')
-
-
-class TcpRelay(object):
-    """A TCP relay from ``127.0.0.1:port`` to ``target``, to cut and restore.
-
-    :meth:`stop` closes the listening socket and every relayed connection:
-    clients see their connections drop and new ones refused, as when the
-    server goes away.  :meth:`start` listens again on the same port.
-    :meth:`freeze` keeps every connection open but forwards nothing (a hung
-    server, or a network that drops packets, as seen from the client);
-    :meth:`thaw` resumes.  At most ``max_connections`` connections are
-    relayed at once (one thread each); more are closed at once.
-    """
-
-    def __init__(self, target, port=None, max_connections=64):
-        self.target = target
-        self.port = port  # None: any free port, chosen at the first bind
-        self.max_connections = max_connections
-        self._lock = threading.Lock()
-        self._pairs = {}
-        self._stopping = None
-        self._acceptor = None
-        self._flowing = threading.Event()
-        self._flowing.set()
-
-    @property
-    def running(self):
-        return self._acceptor is not None
-
-    def start(self):
-        if self.running:
-            return
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((fixtures.HOST, self.port or 0))
-        self.port = listener.getsockname()[1]
-        listener.listen(64)
-        listener.settimeout(0.1)
-        self._stopping = threading.Event()
-        self._acceptor = threading.Thread(
-            target=self._accept, args=(listener, self._stopping),
-            name='relay-accept-%d' % self.port, daemon=True)
-        self._acceptor.start()
-
-    def freeze(self):
-        self._flowing.clear()
-
-    def thaw(self):
-        self._flowing.set()
-
-    def stop(self):
-        self.thaw()
-        if not self.running:
-            return
-        self._stopping.set()
-        self._acceptor.join(10)
-        self._acceptor = None
-        with self._lock:
-            pairs = list(self._pairs.items())
-        for (client, upstream), _thread in pairs:
-            for sock in (client, upstream):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-        for _pair, thread in pairs:
-            thread.join(10)
-
-    def _accept(self, listener, stopping):
-        with listener:
-            while not stopping.is_set():
-                try:
-                    client, _address = listener.accept()
-                except socket.timeout:
-                    continue
-                client.settimeout(None)
-                with self._lock:
-                    full = len(self._pairs) >= self.max_connections
-                if full:
-                    client.close()
-                    continue
-                try:
-                    upstream = socket.create_connection(self.target,
-                                                        timeout=5)
-                except OSError:
-                    client.close()
-                    continue
-                upstream.settimeout(None)
-                pair = (client, upstream)
-                thread = threading.Thread(target=self._pump, args=(pair,),
-                                          daemon=True)
-                with self._lock:
-                    self._pairs[pair] = thread
-                thread.start()
-
-    def _pump(self, pair):
-        client, upstream = pair
-        selector = selectors.DefaultSelector()
-        selector.register(client, selectors.EVENT_READ, upstream)
-        selector.register(upstream, selectors.EVENT_READ, client)
-        try:
-            while True:
-                for key, _events in selector.select(0.1):
-                    if not self._flowing.is_set():
-                        self._flowing.wait(0.1)
-                        break
-                    data = key.fileobj.recv(65536)
-                    if not data:
-                        return
-                    key.data.sendall(data)
-        except OSError:
-            pass
-        finally:
-            selector.close()
-            client.close()
-            upstream.close()
-            with self._lock:
-                self._pairs.pop(pair, None)
 
 
 def assert_unavailable(test, resp, what):
@@ -239,7 +121,7 @@ class _StateDatabaseFaults(object):
         state_db.setUp()
         stack.callback(state_db.cleanUp)
         cls.state_db = state_db.url
-        cls.relay = TcpRelay((fixtures.HOST, fixtures.PORTS[backend]))
+        cls.relay = fixtures.TcpRelay((fixtures.HOST, fixtures.PORTS[backend]))
         cls.relay.start()
         stack.callback(cls.relay.stop)
         relayed = fixtures.database_url(backend, state_db.name,

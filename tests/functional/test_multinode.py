@@ -27,7 +27,16 @@ user (``tools/setup-test-databases.sh``) and dropped afterwards.
   no 5xx, every read whose whole duration falls between two acknowledged
   actions on an image agrees with the earlier one, and at the end both
   nodes and the state database agree with the last acknowledged action on
-  each image.
+  each image.  An owner's reactivation of an image an admin deactivated is
+  refused by the hold (403), changes nothing, and is not an acknowledged
+  action.
+* The incident record holds across nodes: an admin's hold set through one
+  node refuses the owner on the other, and a storm of concurrent,
+  unserialised deactivations and reactivations by owners and admins
+  through both nodes leaves, for each image, exactly one event per
+  answered call (matched by the ``x-openstack-request-id`` of the answer:
+  none lost, none doubled), ``changed`` events that alternate, and a last
+  ``changed`` event that agrees with the state every node shows.
 
 Without the database servers the tests skip, except under CI
 (``CI=true``), where they fail.  ``fixtures.NODE_STATE_OPTS`` holds the
@@ -45,6 +54,7 @@ import time
 import testtools
 from testtools import content
 
+from glance_deactivate import actions as deactivate_actions
 from glance_deactivate import store as state_store
 from tests.functional import devserver
 from tests.functional import fixtures
@@ -57,7 +67,8 @@ MEMBER = fixtures.SHARED
 
 # -- the tests ----------------------------------------------------------------
 
-Action = collections.namedtuple('Action', 'start end name node status')
+Action = collections.namedtuple('Action',
+                                'start end name node status held')
 Read = collections.namedtuple('Read', 'start end op node image status states')
 
 
@@ -68,6 +79,8 @@ class _MultiNodeTest(object):
     IMAGES = 6
     REQUESTS = 300
     THREADS = 12
+    STORM_IMAGES = 3
+    STORM_ACTIONS = 150
 
     def setUp(self):
         super(_MultiNodeTest, self).setUp()
@@ -192,7 +205,7 @@ class _MultiNodeTest(object):
         failures = []
         for image_id in images:
             for action in actions[image_id]:
-                if action.status != 204:
+                if action.status != 204 and not action.held:
                     failures.append('%s of %s through node %s: %d' % (
                         action.name, image_id, action.node, action.status))
         for read in reads:
@@ -251,7 +264,7 @@ class _MultiNodeTest(object):
                     resp = self.action(node, image_id, op, actor)
                     actions[image_id].append(Action(
                         start, time.monotonic(), op, node_name,
-                        resp.status_code))
+                        resp.status_code, _held(resp)))
                 return
             start = time.monotonic()
             image = image_id
@@ -289,17 +302,118 @@ class _MultiNodeTest(object):
         """The state every node must show throughout [start, end], or None.
 
         ``log`` holds one image's actions in the order they ran (they never
-        overlap).  None when an action ran during the interval.
+        overlap).  None when an action ran during the interval.  A
+        reactivation the hold refused changes nothing.
         """
         state = 'active'
         for action in log:
             if end <= action.start:
                 return state
+            if action.held:
+                continue
             if start < action.end or action.status != 204:
                 return None
             state = ('deactivated' if action.name == 'deactivate'
                      else 'active')
         return state
+
+    # -- the incident record across nodes -----------------------------------
+
+    def test_the_hold_set_on_one_node_refuses_on_the_other(self):
+        image_id = self.create_image()
+        self.share(image_id)
+        resp = self.action(self.node_a, image_id, 'deactivate',
+                           fixtures.ADMIN)
+        self.assertEqual(204, resp.status_code, resp.text)
+        resp = self.action(self.node_b, image_id, 'reactivate')
+        self.assertEqual(403, resp.status_code, resp.text)
+        self.assertTrue(_held(resp), resp.text)
+        self.assert_state_everywhere(image_id, 'deactivated', repeat=1)
+        resp = self.action(self.node_b, image_id, 'reactivate',
+                           fixtures.ADMIN)
+        self.assertEqual(204, resp.status_code, resp.text)
+        self.assert_state_everywhere(image_id, 'active', repeat=1)
+        self.assertEqual(
+            [('reactivate', 'changed'), ('reactivate', 'refused'),
+             ('deactivate', 'changed')],
+            [(e.action, e.outcome) for e in self.store.history(image_id)])
+
+    def test_action_storm_leaves_history_and_state_in_agreement(self):
+        images = [self.create_image() for _ in range(self.STORM_IMAGES)]
+        for image_id in images:
+            self.share(image_id)
+        seed = random.randrange(2 ** 32)
+        self.addDetail('seed', content.text_content(str(seed)))
+        rng = random.Random(seed)
+        plan = [(rng.choice(images), rng.choice(('deactivate', 'reactivate')),
+                 rng.choice('AB'), rng.choice((fixtures.OWNER,
+                                               fixtures.ADMIN)))
+                for _ in range(self.STORM_ACTIONS)]
+
+        def one(image_id, name, node_name, actor):
+            resp = self.action(self.nodes[node_name], image_id, name, actor)
+            return (image_id, name, resp.status_code, _held(resp),
+                    resp.headers.get('x-openstack-request-id'),
+                    resp.text[:200])
+
+        # No lock: actions on one image race each other through both nodes.
+        with concurrent.futures.ThreadPoolExecutor(self.THREADS) as pool:
+            answers = list(pool.map(lambda task: one(*task), plan))
+        failures = ['%s of %s: %d %s' % (name, image_id, status, text)
+                    for image_id, name, status, held, _rid, text in answers
+                    if status != 204 and not (status == 403 and held and
+                                              name == 'reactivate')]
+        self.assertEqual([], failures[:20], '%d failures' % len(failures))
+        outcomes = collections.Counter(
+            (e.action, e.outcome) for image_id in images
+            for e in self.store.history(image_id))
+        self.addDetail('storm outcomes', content.text_content(
+            repr(sorted(outcomes.items()))))
+        self.assertEqual(self.STORM_ACTIONS, sum(outcomes.values()))
+        for image_id in images:
+            answered = {rid: (name, status)
+                        for i, name, status, _held, rid, _text in answers
+                        if i == image_id}
+            self.assertNotIn(None, answered)
+            events = self.store.history(image_id)
+            # One event per answered call: none lost, none doubled.
+            self.assertEqual(len(answered), len(events), image_id)
+            self.assertEqual(set(answered), {e.request_id for e in events})
+            for event in events:
+                name, status = answered[event.request_id]
+                self.assertEqual(name, event.action)
+                self.assertIn(event.outcome, ('refused',) if status == 403
+                              else ('changed', 'no-op'))
+            changed = [e for e in reversed(events) if e.outcome == 'changed']
+            for earlier, later in zip(changed, changed[1:]):
+                self.assertNotEqual(earlier.action, later.action,
+                                    [e.action for e in changed])
+            # A refusal happened while a hold stood: set by an admin's
+            # deactivation, or by an admin's repeat (a no-op that holds).
+            held = False
+            for event in reversed(events):
+                if event.outcome == 'changed':
+                    held = event.action == 'deactivate' and event.held
+                elif (event.outcome == 'no-op' and
+                        event.action == 'deactivate'):
+                    held = held or event.held
+                elif event.outcome == 'refused':
+                    self.assertTrue(held, event)
+            expected = ('deactivated' if changed and
+                        changed[-1].action == 'deactivate' else 'active')
+            self.assert_state_everywhere(image_id, expected, repeat=1)
+            record = self.store.get(image_id)
+            if record is not None:
+                self.assertEqual(changed[-1].id, record.event_id)
+                # The hold in force after the last event (an admin's
+                # repeat may have set it after the last change).
+                self.assertEqual(held, record.held)
+
+
+def _held(resp):
+    """True for the hold's 403 (an owner's reactivation refused)."""
+    return (resp.status_code == 403 and
+            deactivate_actions.MSG_HELD in resp.text)
 
 
 class PostgreSQLMultiNodeTest(_MultiNodeTest, testtools.TestCase):

@@ -55,12 +55,17 @@ def client(url, headers):
 
 class Walkthrough(object):
 
-    def __init__(self, url, out=sys.stdout):
+    def __init__(self, url, out=sys.stdout, member=None, admin=None):
+        """Walk through on ``url`` with the ``member`` and ``admin`` clients.
+
+        They are python-glanceclient clients; by default ones acting with
+        :data:`MEMBER`'s and :data:`ADMIN`'s identity headers.
+        """
         self.url = url
         self.out = out
         self.failures = 0
-        self.member = client(url, MEMBER)
-        self.admin = client(url, ADMIN)
+        self.member = member or client(url, MEMBER)
+        self.admin = admin or client(url, ADMIN)
 
     def step(self, title, outcome, ok):
         mark = 'ok ' if ok else 'FAIL'

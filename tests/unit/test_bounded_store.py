@@ -61,6 +61,30 @@ class TestBoundedStore(testtools.TestCase):
         self.assertTrue(store.add('abc'))
         self.assertTrue(store.forget('abc'))
 
+    def test_incident_record_calls_pass_through(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        real = state_store.DeactivationStore.from_url(
+            'sqlite:///%s/s.sqlite' % tmp)
+        store = bounded_store.BoundedStore(real, timeout=10)
+        actor = state_store.Actor('u', 'p', ['admin'], True, 'req-1')
+        changed, event = store.deactivate('img', actor, reason='why',
+                                          owner='o')
+        self.assertEqual((True, 'why', 'o'), (changed, event.reason,
+                                              event.owner))
+        refused = store.append_event('img', 'reactivate', 'refused', actor,
+                                     reason='r', owner='o', held=True)
+        self.assertEqual(['img'], [r.image_id for r in store.list_records(
+            owner='o', held=True)])
+        self.assertEqual([refused], store.history('img', limit=1))
+        self.assertEqual([event], store.history(image_id='img',
+                                                marker=refused.id))
+        self.assertTrue(store.forget('img', actor=actor))
+        changed, noop = store.reactivate('img', actor, reason='x')
+        self.assertEqual((False, 'no-op'), (changed, noop.outcome))
+        self.assertEqual(['reactivate', 'deleted', 'reactivate',
+                          'deactivate'],
+                         [e.action for e in real.history('img')])
+
     def test_a_hanging_database_is_unavailable_after_the_deadline(self):
         hanging = HangingStore()
         self.addCleanup(hanging.release.set)

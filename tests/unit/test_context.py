@@ -52,3 +52,35 @@ class TestContext(testtools.TestCase):
         ctx = oslo_context.RequestContext(user_id='u', project_id='p',
                                           is_admin=True)
         self.assertEqual(('u', 'p', True), context.describe(ctx))
+
+    def test_roles(self):
+        self.assertEqual([], context.roles(None))
+        ctx = oslo_context.RequestContext(roles=['member', 'reader'])
+        self.assertEqual(['member', 'reader'], context.roles(ctx))
+
+
+class TestRequestId(testtools.TestCase):
+
+    def test_the_host_contexts_id(self):
+        req = webob.Request.blank('/', headers={
+            'X-OpenStack-Request-ID': 'req-from-client'})
+        req.environ['openstack.request_id'] = 'req-from-middleware'
+        req.context = oslo_context.RequestContext(request_id='req-host')
+        self.assertEqual('req-host', context.request_id(req.environ))
+
+    def test_the_request_id_middlewares_id_without_host_context(self):
+        req = webob.Request.blank('/', headers=dict(
+            FORGED, **{'X-Identity-Status': 'Confirmed',
+                       'X-OpenStack-Request-ID': 'req-from-client'}))
+        self.assertIsNone(context.request_id(req.environ))
+        req.environ['openstack.request_id'] = 'req-from-middleware'
+        self.assertEqual('req-from-middleware',
+                         context.request_id(req.environ))
+
+    def test_long_ids_are_cut(self):
+        req = webob.Request.blank('/')
+        req.context = oslo_context.RequestContext(request_id='r' * 200)
+        self.assertEqual('r' * context.MAX_REQUEST_ID_LENGTH,
+                         context.request_id(req.environ))
+        req.context = oslo_context.RequestContext(request_id=b'req-b')
+        self.assertEqual('req-b', context.request_id(req.environ))

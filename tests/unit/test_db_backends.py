@@ -29,8 +29,10 @@ its enginefacade context, so there is no global one to swap.  The same
 models-vs-migrations check also runs on a SQLite file.
 """
 
+import datetime
 import logging
 import os
+import random
 import threading
 from unittest import mock
 
@@ -45,6 +47,7 @@ from glance_deactivate.db import migration
 from glance_deactivate.db import models
 from glance_deactivate import store
 from tests.unit import schema
+from tests.unit import test_store
 
 UUID = '5b1dfb3e-4a3b-4c2e-9d6f-0a6c1b2d3e4f'
 UPPER_UUID = UUID.upper()
@@ -190,6 +193,97 @@ class _StoreBehaviour(object):
         self.assertTrue(self.store.remove(UUID))
 
 
+class _HistoryBehaviour(object):
+    """The incident record on every backend."""
+
+    def setUp(self):
+        super().setUp()
+        self.store = self.make_store()
+        self.store.ensure_schema()
+
+    def test_events_round_trip(self):
+        # 255 characters outside the BMP: utf8mb4 on MySQL/MariaDB.
+        reason = '\U0001f6a8' * 254 + '\u00e9'
+        actor = test_store.ACTOR
+        changed, event = self.store.deactivate(UPPER_UUID, actor,
+                                               reason=reason, owner='p1')
+        self.assertTrue(changed)
+        stored = self.store.history(UPPER_UUID)
+        self.assertEqual([event], stored)
+        self.assertEqual(reason, stored[0].reason)
+        self.assertEqual(['member', 'reader'], stored[0].roles)
+        self.assertEqual(event.created_at.microsecond,
+                         stored[0].created_at.microsecond)
+        record = self.store.get(UPPER_UUID)
+        self.assertEqual((event.id, reason, 'p1', False),
+                         (record.event_id, record.reason, record.owner,
+                          record.held))
+        self.assertEqual([], self.store.history(UUID))
+        changed, again = self.store.deactivate(UPPER_UUID, test_store.ADMIN)
+        self.assertEqual((False, 'no-op', True),
+                         (changed, again.outcome, again.held))
+        self.assertTrue(self.store.forget(UPPER_UUID,
+                                          actor=test_store.ADMIN))
+        self.assertEqual(['deleted', 'deactivate', 'deactivate'],
+                         [e.action for e in self.store.history(UPPER_UUID)])
+        self.assertEqual(['changed', 'no-op', 'changed'],
+                         [e.outcome for e in self.store.history(UPPER_UUID)])
+
+    def test_paging_on_this_backend(self):
+        for image_id in ('b', 'a', 'c'):
+            self.store.deactivate(image_id, test_store.ADMIN)
+        engine_table = models.ImageDeactivation
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(engine_table).values(
+                deactivated_at=datetime.datetime(2026, 12, 1)))
+        self.assertEqual(['a', 'b', 'c'], [
+            r.image_id for r in self.store.list_records()])
+        self.assertEqual(['c'], [r.image_id for r in self.store.list_records(
+            marker='b')])
+        events = self.store.history()
+        self.assertEqual(['c', 'a', 'b'], [e.image_id for e in events])
+        self.assertEqual(['b'], [e.image_id for e in self.store.history(
+            marker=events[1].id)])
+
+    def test_storm_keeps_history_and_state_in_agreement(self):
+        workers, calls = 6, 12
+        stores = [self.make_store() for _ in range(workers)]
+        barrier = threading.Barrier(workers)
+        errors = []
+
+        def storm(state_store, seed):
+            rand = random.Random(seed)
+            try:
+                barrier.wait(timeout=30)
+                for _ in range(calls):
+                    actor = rand.choice([test_store.ACTOR, test_store.ADMIN])
+                    if rand.random() < 0.5:
+                        state_store.deactivate(UUID, actor)
+                    else:
+                        state_store.reactivate(UUID, actor,
+                                               lift_hold=actor.is_admin)
+            except Exception as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=storm, args=(s, i))
+                   for i, s in enumerate(stores)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual([], errors)
+        test_store.assert_consistent_history(self, self.store, UUID,
+                                             workers * calls)
+
+
+class MySQLHistoryTest(_HistoryBehaviour, _BackendTestCase):
+    FIXTURE = test_fixtures.MySQLOpportunisticFixture
+
+
+class PostgreSQLHistoryTest(_HistoryBehaviour, _BackendTestCase):
+    FIXTURE = test_fixtures.PostgresqlOpportunisticFixture
+
+
 class MySQLStoreTest(_StoreBehaviour, _BackendTestCase):
     FIXTURE = test_fixtures.MySQLOpportunisticFixture
 
@@ -251,6 +345,59 @@ class _MigrationsOnEmptyDatabase(object):
         with self.engine.connect() as conn:
             self.assertEqual([(UUID, UUID)], conn.execute(sa.select(
                 table.image_id, table.lookup_key)).all())
+
+    def test_existing_rows_start_their_history_migrated(self):
+        self.assertEqual('3c1f0e5a9b7d',
+                         schema.upgrade(self.url, '3c1f0e5a9b7d'))
+        rows = [
+            (UUID, UUID, True, '2026-01-01 00:00:00', 'u1', 'p1', True),
+            (UPPER_UUID, UUID, False, '2026-02-01 10:20:30', None, None,
+             False),
+            ('other', 'other', False, '2025-12-31 23:59:59', 'u2', 'p2',
+             False),
+        ]
+        with self.engine.begin() as conn:
+            for row in rows:
+                conn.execute(sa.text(
+                    'INSERT INTO image_deactivations (image_id, lookup_key, '
+                    'case_folded, deactivated_at, user_id, project_id, '
+                    'by_admin) VALUES (:id, :key, :folded, :at, :user, '
+                    ':project, :admin)'), dict(zip(
+                        ('id', 'key', 'folded', 'at', 'user', 'project',
+                         'admin'), row)))
+        self.assertEqual(migration.head(), schema.upgrade(self.url))
+        state_store = self.make_store()
+        records = {r.image_id: r for r in state_store.list_records()}
+        self.assertEqual(3, len(records))
+        for image_id, _key, folded, at, user, project, admin in rows:
+            record = records[image_id]
+            self.assertEqual((image_id, folded, user, project, admin, None,
+                              None),
+                             (record.image_id, record.case_folded,
+                              record.user_id, record.project_id,
+                              record.held, record.reason, record.owner))
+            events = state_store.history(image_id)
+            self.assertEqual(1, len(events), image_id)
+            event = events[0]
+            self.assertEqual(
+                (record.event_id, 'deactivate', 'migrated', user, project,
+                 admin, admin, record.deactivated_at, []),
+                (event.id, event.action, event.outcome, event.user_id,
+                 event.project_id, event.is_admin, event.held,
+                 event.created_at, event.roles))
+            self.assertEqual(at, event.created_at.strftime(
+                '%Y-%m-%d %H:%M:%S'))
+        # Oldest first: the migrated events keep the records' order.
+        self.assertEqual(['other', UUID, UPPER_UUID],
+                         [e.image_id for e in reversed(
+                             state_store.history())])
+        # The history goes on from there.
+        changed, event = state_store.reactivate(UPPER_UUID,
+                                                test_store.ADMIN)
+        self.assertTrue(changed)
+        self.assertEqual(['changed', 'migrated'], [
+            e.outcome for e in state_store.history(UPPER_UUID)])
+        self.assertEqual(['other'], state_store.list_ids())
 
 
 class _ModelsMigrationsSync(test_migrations.ModelsMigrationsSync):

@@ -41,6 +41,7 @@ import testtools
 import webob
 
 from glance_deactivate.cmd import manage
+from glance_deactivate.cmd import status
 from glance_deactivate import middleware
 from glance_deactivate import opts
 from glance_deactivate import policies
@@ -60,7 +61,9 @@ REQUIRED_GROUPS = {'paste.filter_factory', 'oslo.config.opts',
 RULES = {'image_deactivation:admin', 'image_deactivation:deactivate',
          'image_deactivation:reactivate',
          'image_deactivation:download_deactivated',
-         'image_deactivation:get_deactivated_locations'}
+         'image_deactivation:get_deactivated_locations',
+         'image_deactivation:get_deactivation',
+         'image_deactivation:list_deactivations'}
 
 OPTIONS = {'fail_open', 'policy_file', 'auto_create_schema', 'query_timeout',
            'max_rewrite_bytes', 'connection', 'max_retries',
@@ -313,35 +316,46 @@ class TestPolicyEntryPoints(testtools.TestCase):
                                             target, member))
 
 
-class TestConsoleScript(testtools.TestCase):
+class TestConsoleScripts(testtools.TestCase):
+    """glance-deactivate-manage and glance-deactivate-status.
 
-    def setUp(self):
-        super().setUp()
-        self.name = name_in('console_scripts')
-        self.ep = entry_point('console_scripts', self.name)
+    Their behaviour is tested in test_manage*, test_console_scripts.
+    """
 
-    def test_main_is_the_manage_command(self):
-        self.assertEqual('glance-deactivate-manage', self.name)
-        self.assertIs(manage.main, self.ep.load())
+    SCRIPTS = {'glance-deactivate-manage': manage.main,
+               'glance-deactivate-status': status.main}
+
+    def test_declared_scripts(self):
+        names = sorted(name for (group, name) in declared()
+                       if group == 'console_scripts')
+        self.assertEqual(sorted(self.SCRIPTS), names)
+        for name, main in self.SCRIPTS.items():
+            self.assertIs(main, entry_point('console_scripts', name).load())
 
     def test_help_exits_0(self):
-        stdout = self.useFixture(fixtures.MonkeyPatch(
-            'sys.stdout', io.StringIO())).new_value
-        self.useFixture(fixtures.MonkeyPatch('sys.stderr', io.StringIO()))
-        self.assertEqual(0, self.ep.load()(['--help']))
-        self.assertIn('usage: %s' % self.name, stdout.getvalue())
+        for name in self.SCRIPTS:
+            stdout = self.useFixture(fixtures.MonkeyPatch(
+                'sys.stdout', io.StringIO())).new_value
+            self.useFixture(fixtures.MonkeyPatch('sys.stderr',
+                                                 io.StringIO()))
+            main = entry_point('console_scripts', name).load()
+            self.assertEqual(0, main(['--help']))
+            self.assertIn('usage: %s' % name, stdout.getvalue())
 
     def test_installed_script_help_exits_0(self):
-        script = os.path.join(os.path.dirname(sys.executable), self.name)
-        if not os.path.exists(script):
-            self.skipTest('%s is not installed beside %s'
-                          % (self.name, sys.executable))
-        result = subprocess.run([script, '--help'], capture_output=True,
-                                text=True, timeout=60)
-        self.assertEqual(0, result.returncode, result.stderr)
-        self.assertIn('usage: %s' % self.name, result.stdout)
+        for name in self.SCRIPTS:
+            script = os.path.join(os.path.dirname(sys.executable), name)
+            if not os.path.exists(script):
+                self.skipTest('%s is not installed beside %s'
+                              % (name, sys.executable))
+            result = subprocess.run([script, '--help'], capture_output=True,
+                                    text=True, timeout=60)
+            self.assertEqual(0, result.returncode, result.stderr)
+            self.assertIn('usage: %s' % name, result.stdout)
 
     def test_usage_error_exits_2(self):
         self.useFixture(fixtures.MonkeyPatch('sys.stdout', io.StringIO()))
         self.useFixture(fixtures.MonkeyPatch('sys.stderr', io.StringIO()))
-        self.assertEqual(2, self.ep.load()(['no-such-command']))
+        for name in self.SCRIPTS:
+            main = entry_point('console_scripts', name).load()
+            self.assertEqual(2, main(['no-such-command']), name)

@@ -208,11 +208,12 @@ class TestDeactivatedImage(FilterTestCase):
                              'application/x-www-form-urlencoded'})
         self.assertEqual(400, resp.status_int)
         self.assertIn('A body is not expected', resp.text)
-        # A form content type without a body overrides nothing.
+        # A form content type without a body overrides nothing (an admin
+        # deactivated it: an admin lifts the hold).
         resp = self.call('/v2/images/%s/actions/reactivate' % image_id,
                          method='POST', headers={
                              'Content-Type':
-                             'application/x-www-form-urlencoded'})
+                             'application/x-www-form-urlencoded'}, **ADMIN)
         self.assertEqual(204, resp.status_int)
         self.assertEqual([], self.app.bodies)
         resp = self.call('/v2/tasks?_method=GET', method='POST')

@@ -34,8 +34,11 @@ REQUIREMENTS = os.path.join(os.path.dirname(PACKAGE), 'requirements.txt')
 
 # Import names of the runtime requirements (requirements.txt).
 RUNTIME = {'pbr', 'webob', 'paste', 'routes', 'oslo_config', 'oslo_context',
-           'oslo_db', 'oslo_log', 'oslo_middleware', 'oslo_policy',
-           'sqlalchemy', 'alembic'}
+           'oslo_db', 'oslo_log', 'oslo_messaging', 'oslo_middleware',
+           'oslo_policy', 'sqlalchemy', 'alembic', 'cliff', 'yaml',
+           'oslo_upgradecheck',
+           # The read API parses times as Glance does.
+           'oslo_utils'}
 FORBIDDEN = {'tests', 'glanceclient', 'gunicorn', 'requests', 'openstack',
              'keystoneauth1', 'glance'}
 
@@ -79,8 +82,10 @@ class TestPackage(testtools.TestCase):
                       not line.startswith('#')}
         self.assertEqual({'pbr', 'webob', 'pastedeploy', 'routes',
                           'oslo.config', 'oslo.context', 'oslo.db',
-                          'oslo.log', 'oslo.middleware', 'oslo.policy',
-                          'sqlalchemy', 'alembic'}, listed)
+                          'oslo.log', 'oslo.messaging', 'oslo.middleware',
+                          'oslo.policy', 'sqlalchemy', 'alembic', 'cliff',
+                          'pyyaml', 'oslo.upgradecheck', 'oslo.utils'},
+                         listed)
 
     def test_no_test_demo_or_client_code_in_the_package(self):
         names = {module for module, _path in modules()}

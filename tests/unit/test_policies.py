@@ -114,3 +114,60 @@ class TestPolicies(testtools.TestCase):
     def test_get_enforcer_entry_point(self):
         enforcer = policies.get_enforcer()
         self.assertIn(policies.DEACTIVATE, enforcer.registered_rules)
+
+
+class TestHold(testtools.TestCase):
+    """The reactivate rule's target carries ``held``."""
+
+    def setUp(self):
+        super(TestHold, self).setUp()
+        self.conf = cfg.ConfigOpts()
+        opts.register_opts(self.conf)
+        self.conf([])
+        self.policy = policies.Policy(self.conf)
+
+    def test_owner_may_reactivate_only_what_is_not_held(self):
+        allows = self.policy.allows
+        self.assertTrue(allows(policies.REACTIVATE, ctx(), IMAGE))
+        self.assertTrue(allows(policies.REACTIVATE, ctx(), IMAGE,
+                               held=False))
+        self.assertFalse(allows(policies.REACTIVATE, ctx(), IMAGE,
+                                held=True))
+        self.assertFalse(allows(policies.REACTIVATE, ctx(project='p2'),
+                                IMAGE, held=False))
+        for admin in (ctx(project='p2', roles=('admin',)),
+                      context.RequestContext(is_admin=True, roles=[])):
+            self.assertTrue(allows(policies.REACTIVATE, admin, IMAGE,
+                                   held=True))
+        # The hold does not touch deactivation.
+        self.assertTrue(allows(policies.DEACTIVATE, ctx(), IMAGE,
+                               held=True))
+
+    def test_target_without_held_matches_nothing(self):
+        target = policies.image_target(IMAGE)
+        self.assertIs(False, target['held'])
+        del target['held']
+        self.assertFalse(self.policy.enforcer.authorize(
+            policies.REACTIVATE, target, policies.credentials(ctx())))
+
+    def test_one_policy_line_restores_glance(self):
+        path = self.useFixture(fixtures.TempDir()).path + '/policy.yaml'
+        with open(path, 'w') as f:
+            f.write('"image_deactivation:reactivate": "%s"\n'
+                    % policies.GLANCE_REACTIVATE)
+        self.conf.set_override('policy_file', path, group=opts.GROUP)
+        policy = policies.Policy(self.conf)
+        self.assertTrue(policy.allows(policies.REACTIVATE, ctx(), IMAGE,
+                                      held=True))
+        self.assertFalse(policy.allows(policies.REACTIVATE,
+                                       ctx(project='p2'), IMAGE, held=True))
+        self.assertEqual('rule:image_deactivation:admin or (role:member and '
+                         'project_id:%(project_id)s)',
+                         policies.GLANCE_REACTIVATE)
+
+    def test_who_is_an_admin(self):
+        self.assertTrue(self.policy.is_admin(ctx(roles=('admin',))))
+        self.assertTrue(self.policy.is_admin(
+            context.RequestContext(is_admin=True, roles=[])))
+        self.assertFalse(self.policy.is_admin(ctx()))
+        self.assertFalse(self.policy.is_admin(None))

@@ -19,6 +19,8 @@ import datetime
 import logging
 import multiprocessing
 import os
+import random
+import threading
 from unittest import mock
 
 import fixtures
@@ -31,6 +33,7 @@ from sqlalchemy import orm
 import testtools
 
 from glance_deactivate.db import migration
+from glance_deactivate.db import models
 from glance_deactivate import opts
 from glance_deactivate import store
 from tests.unit import schema
@@ -347,6 +350,342 @@ class SQLiteStoreTest(TestCase):
         self.assertTrue(self.store.remove(image_id))
 
 
+def changed_actions(events):
+    """The actions of the ``changed`` events, oldest first."""
+    return [e.action for e in reversed(events) if e.outcome == 'changed']
+
+
+def assert_consistent_history(test, state_store, image_id, calls):
+    """The history of ``image_id`` after a storm of ``calls`` actions.
+
+    One event per call (none lost, none doubled), the changed events
+    alternate deactivate/reactivate, and the last one agrees with the
+    record.
+    """
+    events = state_store.history(image_id)
+    test.assertEqual(calls, len(events))
+    test.assertEqual(len(events), len({e.id for e in events}))
+    changed = changed_actions(events)
+    for earlier, later in zip(changed, changed[1:]):
+        test.assertNotEqual(earlier, later, changed)
+    deactivated = state_store.get(image_id) is not None
+    test.assertEqual(deactivated, bool(changed) and
+                     changed[-1] == 'deactivate')
+    # A refusal (by the hold) happened while a hold stood: one set by an
+    # admin's deactivation, or by an admin's repeat (a no-op that holds).
+    held = False
+    for event in reversed(events):
+        if event.outcome == 'changed':
+            held = event.action == 'deactivate' and event.held
+        elif event.outcome == 'no-op' and event.action == 'deactivate':
+            held = held or event.held
+        elif event.outcome == 'refused':
+            test.assertTrue(held, event)
+
+
+ACTOR = store.Actor(user_id='u1', project_id='p1',
+                    roles=['member', 'reader'], is_admin=False,
+                    request_id='req-3b8f1f4e-0000-4000-8000-000000000001')
+ADMIN = store.Actor(user_id='admin', project_id='ops', roles=['admin'],
+                    is_admin=True, request_id='req-admin')
+
+
+class HistoryTest(TestCase):
+    """The incident record: events, reasons, holds (SQLite)."""
+
+    def setUp(self):
+        super().setUp()
+        tmp = self.useFixture(fixtures.TempDir()).path
+        self.url = 'sqlite:///' + os.path.join(tmp, 'state.sqlite')
+        self.store = store.DeactivationStore.from_url(self.url,
+                                                      max_retries=0)
+        self.addCleanup(self.store.dispose)
+
+    def test_deactivate_writes_record_and_event(self):
+        before = datetime.datetime.now(datetime.timezone.utc)
+        changed, event = self.store.deactivate(
+            UUID, ACTOR, reason='  malware \u2622 found ', owner='p1')
+        self.assertIs(True, changed)
+        self.assertIsInstance(event, store.Event)
+        self.assertEqual(
+            (UUID, 'deactivate', 'changed', 'u1', 'p1',
+             ['member', 'reader'], False, ACTOR.request_id,
+             '  malware \u2622 found ', 'p1', False, None),
+            (event.image_id, event.action, event.outcome, event.user_id,
+             event.project_id, event.roles, event.is_admin,
+             event.request_id, event.reason, event.owner, event.held,
+             event.quarantine_id))
+        self.assertEqual(datetime.timezone.utc, event.created_at.tzinfo)
+        self.assertLessEqual(before, event.created_at)
+        record = self.store.get(UUID)
+        self.assertEqual((event.id, event.reason, 'p1', False),
+                         (record.event_id, record.reason, record.owner,
+                          record.held))
+        self.assertEqual([event], self.store.history(UUID))
+
+    def test_times_keep_microseconds(self):
+        events = [self.store.deactivate('img-%d' % i, ACTOR)[1]
+                  for i in range(5)]
+        stored = self.store.history()
+        self.assertEqual([e.created_at for e in reversed(events)],
+                         [e.created_at for e in stored])
+        self.assertTrue(any(e.created_at.microsecond for e in stored))
+
+    def test_an_admin_deactivation_is_held(self):
+        changed, event = self.store.deactivate(UUID, ADMIN)
+        self.assertTrue(event.held)
+        self.assertTrue(self.store.get(UUID).held)
+        self.assertTrue(self.store.get(UUID).by_admin)
+
+    def test_repeats_are_no_op_events(self):
+        _, first = self.store.deactivate(UUID, ADMIN, reason='first')
+        changed, again = self.store.deactivate(UUID, ACTOR, reason='again')
+        self.assertIs(False, changed)
+        self.assertEqual(('no-op', 'again', True, 'u1'),
+                         (again.outcome, again.reason, again.held,
+                          again.user_id))
+        record = self.store.get(UUID)
+        self.assertEqual((first.id, 'first', 'admin'),
+                         (record.event_id, record.reason, record.user_id))
+        changed, gone = self.store.reactivate(UUID, ADMIN, reason='clean')
+        self.assertEqual((True, 'changed', False, 'clean'),
+                         (changed, gone.outcome, gone.held, gone.reason))
+        changed, none = self.store.reactivate(UUID, ACTOR)
+        self.assertEqual((False, 'no-op'), (changed, none.outcome))
+        self.assertEqual([none.id, gone.id, again.id, first.id],
+                         [e.id for e in self.store.history(UUID)])
+
+    def test_folded_record_makes_a_no_op(self):
+        # A record written before ids were exact applies to every
+        # spelling: deactivating another spelling changes nothing.
+        self.store.deactivate(UUID, ADMIN)
+        engine = sa.create_engine(self.url)
+        self.addCleanup(engine.dispose)
+        with engine.begin() as conn:
+            conn.execute(sa.text('UPDATE image_deactivations '
+                                 'SET case_folded = 1'))
+        changed, event = self.store.deactivate(UPPER_UUID, ACTOR)
+        self.assertEqual((False, 'no-op', True),
+                         (changed, event.outcome, event.held))
+        self.assertEqual([UUID], self.store.list_ids())
+        changed, event = self.store.reactivate(UPPER_UUID, ADMIN)
+        self.assertEqual((True, 'changed'), (changed, event.outcome))
+        self.assertEqual([], self.store.list_ids())
+
+    def test_a_hold_is_lifted_only_by_who_may(self):
+        self.store.deactivate(UUID, ADMIN)
+        changed, refused = self.store.reactivate(UUID, ACTOR,
+                                                 lift_hold=False)
+        self.assertEqual((False, 'refused', True),
+                         (changed, refused.outcome, refused.held))
+        self.assertIsNotNone(self.store.get(UUID))
+        # A record that does not hold is removed all the same.
+        self.store.deactivate('mine', ACTOR)
+        changed, event = self.store.reactivate('mine', ACTOR,
+                                               lift_hold=False)
+        self.assertEqual((True, 'changed'), (changed, event.outcome))
+        changed, event = self.store.reactivate('mine', ACTOR,
+                                               lift_hold=False)
+        self.assertEqual((False, 'no-op', False),
+                         (changed, event.outcome, event.held))
+        changed, event = self.store.reactivate(UUID, ADMIN)
+        self.assertEqual((True, 'changed'), (changed, event.outcome))
+        self.assertEqual(['changed', 'refused', 'changed'],
+                         [e.outcome for e in self.store.history(UUID)])
+
+    def test_an_admin_repeat_holds_an_owners_deactivation(self):
+        self.store.deactivate(UUID, ACTOR)
+        self.assertFalse(self.store.get(UUID).held)
+        changed, again = self.store.deactivate(UUID, ADMIN, reason='bad')
+        self.assertEqual((False, 'no-op', True),
+                         (changed, again.outcome, again.held))
+        record = self.store.get(UUID)
+        self.assertEqual((True, 'u1'), (record.held, record.user_id))
+        changed, refused = self.store.reactivate(UUID, ACTOR,
+                                                 lift_hold=False)
+        self.assertEqual((False, 'refused'), (changed, refused.outcome))
+        self.assertIsNotNone(self.store.get(UUID))
+        # A member's repeat leaves the hold as it is.
+        _changed, member = self.store.deactivate(UUID, ACTOR)
+        self.assertEqual(('no-op', True), (member.outcome, member.held))
+
+    def test_append_event(self):
+        self.store.deactivate(UUID, ADMIN)
+        event = self.store.append_event(UUID, 'reactivate', 'refused',
+                                        ACTOR, reason='mine', owner='p1',
+                                        held=True)
+        self.assertEqual(('reactivate', 'refused', True, 'mine'),
+                         (event.action, event.outcome, event.held,
+                          event.reason))
+        self.assertEqual(event, self.store.history(UUID)[0])
+        self.assertIsNotNone(self.store.get(UUID))
+
+    def test_invalid_events_are_refused(self):
+        bad = [
+            (('x', 'bogus', 'changed', ACTOR), {}),
+            (('x', 'deactivate', 'maybe', ACTOR), {}),
+            (('x', 'deactivate', 'changed', ACTOR), {'reason': 'r' * 256}),
+            (('x', 'deactivate', 'changed', ACTOR), {'reason': 42}),
+            (('x', 'deactivate', 'changed', ACTOR), {'owner': 'o' * 256}),
+            (('x', 'deactivate', 'changed',
+              ACTOR._replace(request_id='r' * 65)), {}),
+            (('', 'deactivate', 'changed', ACTOR), {}),
+        ]
+        for args, kwargs in bad:
+            self.assertRaises(ValueError, self.store.append_event, *args,
+                              **kwargs)
+        self.assertRaises(ValueError, self.store.deactivate, UUID, ACTOR,
+                          reason='r' * 256)
+        self.assertRaises(ValueError, self.store.reactivate, 'x' * 65, ACTOR)
+        self.assertEqual([], self.store.history())
+        self.assertIsNone(self.store.get(UUID))
+        # 255 characters of any Unicode, astral planes included, fit.
+        reason = '\U0001f512' * 255
+        self.store.deactivate(UUID, ACTOR, reason=reason)
+        self.assertEqual(reason, self.store.get(UUID).reason)
+        self.assertEqual(reason, self.store.history(UUID)[0].reason)
+
+    def test_forget_appends_a_deleted_event(self):
+        self.store.deactivate(UUID, ADMIN, owner='p1')
+        self.assertTrue(self.store.forget(UUID, actor=ACTOR))
+        deleted = self.store.history(UUID)[0]
+        self.assertEqual(('deleted', 'changed', 'u1', 'p1', False),
+                         (deleted.action, deleted.outcome, deleted.user_id,
+                          deleted.owner, deleted.held))
+        # Nothing to forget: no event.
+        self.assertFalse(self.store.forget(UUID, actor=ACTOR))
+        self.assertEqual(2, len(self.store.history(UUID)))
+        # Without an actor the event says nobody.
+        self.store.deactivate('other', ADMIN)
+        self.assertTrue(self.store.forget('other'))
+        self.assertIsNone(self.store.history('other')[0].user_id)
+
+    def test_events_outlive_the_record(self):
+        self.store.deactivate(UUID, ADMIN)
+        self.store.reactivate(UUID, ADMIN)
+        self.store.deactivate(UUID, ADMIN)
+        self.store.forget(UUID)
+        self.assertEqual(0, self.store.count())
+        self.assertEqual(['deleted', 'deactivate', 'reactivate',
+                          'deactivate'],
+                         [e.action for e in self.store.history(UUID)])
+
+    def test_history_filters_and_pages(self):
+        self.store.deactivate(UUID, ADMIN)
+        self.store.deactivate(UPPER_UUID, ADMIN)
+        self.store.reactivate(UUID, ADMIN)
+        self.store.deactivate(UUID, ACTOR)
+        mine = self.store.history(UUID)
+        self.assertEqual(3, len(mine))
+        self.assertTrue(all(e.image_id == UUID for e in mine))
+        self.assertEqual([UPPER_UUID],
+                         [e.image_id for e in self.store.history(UPPER_UUID)])
+        self.assertEqual(4, len(self.store.history()))
+        self.assertEqual(mine[:2], self.store.history(UUID, limit=2))
+        self.assertEqual(mine[2:], self.store.history(UUID,
+                                                      marker=mine[1].id))
+        self.assertEqual([], self.store.history(UUID, marker=mine[2].id))
+        self.assertEqual(mine[1:], self.store.history(marker=mine[0].id,
+                                                      image_id=UUID))
+        self.assertEqual([], self.store.history(UUID, limit=0))
+        other = self.store.history(UPPER_UUID)[0].id
+        self.assertRaises(ValueError, self.store.history, UUID,
+                          marker=other)
+        self.assertRaises(ValueError, self.store.history, marker='nope')
+        self.assertRaises(ValueError, self.store.history, limit=-1)
+        self.assertRaises(ValueError, self.store.history, since='yesterday')
+        self.assertEqual([], self.store.history('x' * 65))
+        since = mine[1].created_at
+        self.assertEqual(mine[:2], self.store.history(UUID, since=since))
+        naive = since.replace(tzinfo=None)
+        self.assertEqual(mine[:2], self.store.history(UUID, since=naive))
+        in_paris = since.astimezone(
+            datetime.timezone(datetime.timedelta(hours=1)))
+        self.assertEqual(mine[:2], self.store.history(UUID, since=in_paris))
+
+    def _dated(self, image_id, when, actor=ADMIN, owner=None):
+        self.store.deactivate(image_id, actor, owner=owner)
+        engine = sa.create_engine(self.url)
+        self.addCleanup(engine.dispose)
+        table = models.ImageDeactivation
+        with engine.begin() as conn:
+            conn.execute(sa.update(table).where(
+                table.image_id == image_id).values(deactivated_at=when))
+
+    def test_list_records_filters_and_pages(self):
+        day = datetime.datetime(2026, 12, 1, 12, 0, 0)
+        self._dated('a', day, owner='p1')
+        self._dated('b', day + datetime.timedelta(days=1), actor=ACTOR,
+                    owner='p1')
+        self._dated('c', day + datetime.timedelta(days=1), owner='p2')
+        self._dated('d', day + datetime.timedelta(days=2), owner='p2')
+        ids = lambda records: [r.image_id for r in records]  # noqa: E731
+        self.assertEqual(['d', 'b', 'c', 'a'],
+                         ids(self.store.list_records()))
+        self.assertEqual(['b', 'a'], ids(self.store.list_records(
+            owner='p1')))
+        self.assertEqual(['b'], ids(self.store.list_records(
+            deactivated_by='u1')))
+        self.assertEqual(['d', 'c', 'a'], ids(self.store.list_records(
+            deactivated_by='ops')))
+        self.assertEqual(['b'], ids(self.store.list_records(held=False)))
+        self.assertEqual(['d', 'c', 'a'], ids(self.store.list_records(
+            held=True)))
+        since = (day + datetime.timedelta(days=1)).replace(
+            tzinfo=datetime.timezone.utc)
+        self.assertEqual(['d', 'b', 'c'], ids(self.store.list_records(
+            since=since)))
+        self.assertEqual(['b', 'c', 'a'], ids(self.store.list_records(
+            until=since)))
+        self.assertEqual(['d', 'b'], ids(self.store.list_records(limit=2)))
+        self.assertEqual(['c', 'a'], ids(self.store.list_records(
+            marker='b')))
+        self.assertEqual(['a'], ids(self.store.list_records(
+            marker='b', owner='p1')))
+        self.assertRaises(ValueError, self.store.list_records, marker='zz')
+        self.assertRaises(ValueError, self.store.list_records, limit=-2)
+        record = self.store.list_records(owner='p2', limit=1)[0]
+        self.assertEqual(('d', 'p2', True),
+                         (record.image_id, record.owner, record.held))
+
+    def test_storm_from_threads(self):
+        # Several stores (as several API workers) deactivate and reactivate
+        # one image at once: one event per call, none lost or doubled, and
+        # the last changed event agrees with the state.
+        workers, calls = 6, 15
+        self.store.ensure_schema()
+        stores = [store.DeactivationStore.from_url(
+            self.url, max_retries=0, auto_create_schema=False)
+            for _ in range(workers)]
+        for state_store in stores:
+            self.addCleanup(state_store.dispose)
+        barrier = threading.Barrier(workers)
+        errors = []
+
+        def storm(state_store, seed):
+            rand = random.Random(seed)
+            try:
+                barrier.wait(timeout=30)
+                for _ in range(calls):
+                    actor = rand.choice([ACTOR, ADMIN])
+                    if rand.random() < 0.5:
+                        state_store.deactivate(UUID, actor)
+                    else:
+                        state_store.reactivate(UUID, actor,
+                                               lift_hold=actor.is_admin)
+            except Exception as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=storm, args=(s, i))
+                   for i, s in enumerate(stores)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual([], errors)
+        assert_consistent_history(self, self.store, UUID, workers * calls)
+
+
 class ConfigurationTest(TestCase):
 
     def make_conf(self, **overrides):
@@ -422,6 +761,12 @@ class UnavailableTest(TestCase):
             ('count', ()),
             ('add', (UUID,)),
             ('remove', (UUID,)),
+            ('deactivate', (UUID, None)),
+            ('reactivate', (UUID, None)),
+            ('append_event', (UUID, 'reactivate', 'refused', None)),
+            ('forget', (UUID,)),
+            ('history', (UUID,)),
+            ('list_records', ()),
             ('ensure_schema', ()),
         ]
         for name, args in calls:

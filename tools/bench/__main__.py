@@ -60,13 +60,20 @@ the same documents), and two images for the downloads.  The workloads:
    requests on the ``filter`` server and on a twin that shares its Glance
    database but whose state database holds 1,000,000 records.
 
-Workloads 1-3 and the API part of 6 run at ``--concurrency`` (2) client
-threads, each with its own ``requests`` session; 4 and 5 one request at a
-time, and the store calls of 6 one after the other.  Every batch
-is bounded in requests and in seconds, and the whole measuring phase by a
-time budget.  Each workload runs in many short rounds; a round runs one
-batch on each server, in an order that rotates from round to round, so
-that a change in the machine's load hits the servers alike.  Ratios are
+Then the read API, on ``filter`` only and as an admin (its default rule):
+``GET /v2/images/{id}/deactivation`` beside ``GET /v2/images/{id}`` of the
+same deactivated images, and ``GET /v2/deactivations?limit=1000`` beside
+``GET /v2/images?status=deactivated&limit=1000`` (the same images), the
+two alternating in each round.
+
+Workloads 1-3, the read API and the API part of 6 run at
+``--concurrency`` (2) client threads, each with its own ``requests``
+session; 4 and 5 one request at a time, and the store calls of 6 one
+after the other.  Every batch is bounded in requests and in seconds, and
+the whole measuring phase by a time budget.  Each workload runs in many
+short rounds; a round runs one batch on each server, in an order that
+rotates from round to round, so that a change in the machine's load hits
+the servers alike.  Ratios are
 taken round by round and reported as median [IQR]; each target is printed
 as MET or NOT MET by the median, with the 95% confidence interval of the
 median, flagged when the limit lies inside it.  Latencies are taken on the
@@ -126,6 +133,7 @@ PROFILES = {
         'lookup_rounds': 30,
         'loaded_reads': {'show_active': (30, 30),
                          'show_deactivated': (30, 30), 'list': (10, 2)},
+        'record_reads': {'record': (30, 30), 'records': (20, 6)},
         'batch_seconds': 20, 'budget_seconds': 900,
     },
     'quick': {
@@ -139,6 +147,7 @@ PROFILES = {
         'lookup_rounds': 8,
         'loaded_reads': {'show_active': (4, 10),
                          'show_deactivated': (4, 10), 'list': (2, 2)},
+        'record_reads': {'record': (6, 10), 'records': (6, 4)},
         'batch_seconds': 4, 'budget_seconds': 60,
     },
 }
@@ -168,11 +177,14 @@ def run_servers(args, prof, root, raw):
             time.monotonic() - start))
         reads = {mode: workloads.read_requests(cats[mode], listed)
                  for mode in MODES}
+        records = workloads.record_requests(cats['filter'])
         client = load.Client(args.concurrency)
         single = load.Client(1)
         try:
             _rounds(args, prof, servers, cats, reads, client, single, sizes,
                     raw)
+            _record_rounds(prof, servers['filter'], reads['filter'], records,
+                           client, raw)
             start = time.monotonic()
             servers['loaded'] = catalogue.start_loaded_filter(
                 root, servers['filter'], cats['filter'].deactivated,
@@ -249,6 +261,33 @@ def _rounds(args, prof, servers, cats, reads, client, single, sizes, raw):
             raw['actions'][mode].append(workloads.actions_round(
                 session, servers[mode], ids))
     log('actions in %.1fs' % (time.monotonic() - start))
+
+
+def _record_rounds(prof, server, reads, records, client, raw):
+    """The read API beside its reference read, on the filter server.
+
+    Both as an admin (the read API's default rule); the order alternates
+    from round to round.
+    """
+    start = time.monotonic()
+    headers = workloads.ADMIN_HEADERS
+    for key, _label, reference in workloads.RECORD_READS:
+        for paths, check in (records[key], reads[reference]):
+            client.batch(server.url, paths, headers, 4,
+                         prof['batch_seconds'], check=check)
+    for key, _label, reference in workloads.RECORD_READS:
+        rounds, count = prof['record_reads'][key]
+        batches = {'read_api': records[key], 'reference': reads[reference]}
+        for rnd in range(rounds):
+            order = ('read_api', 'reference') if rnd % 2 == 0 else (
+                'reference', 'read_api')
+            for name in order:
+                paths, check = batches[name]
+                result = client.batch(server.url, paths, headers, count,
+                                      prof['batch_seconds'], check=check)
+                raw['records'][key][name].append(
+                    workloads.batch_figures(result))
+    log('read API in %.1fs' % (time.monotonic() - start))
 
 
 def _loaded_rounds(prof, servers, reads, client, raw):
@@ -339,6 +378,9 @@ def _profile(args):
         prof['loaded_reads'] = {
             key: (args.rounds, count)
             for key, (_r, count) in prof['loaded_reads'].items()}
+        prof['record_reads'] = {
+            key: (args.rounds, count)
+            for key, (_r, count) in prof['record_reads'].items()}
     if prof['small_mib'] >= prof['big_mib']:
         raise SystemExit('--small-mib must be below --big-mib')
     return prof
@@ -357,7 +399,9 @@ def main(argv=None):
            'memory': {m: [] for m in MODES},
            'actions': {m: [] for m in ('filter', 'native')},
            'loaded': {key: {'filter': [], 'loaded': []}
-                      for key in prof['loaded_reads']}}
+                      for key in prof['loaded_reads']},
+           'records': {key: {'read_api': [], 'reference': []}
+                       for key, _l, _r in workloads.RECORD_READS}}
     lookup_raw = None
     root = tempfile.mkdtemp(prefix='glance-deactivate-bench-')
     started = time.monotonic()
@@ -389,10 +433,10 @@ def main(argv=None):
            'load_start': cpu[0]['load'], 'load_end': cpu[1]['load'],
            'postgresql': (lookup_raw or {}).get('postgresql', {}).get(
                'version', 'not used')}
-    rows, lookup_rows, targets, summ = summary.summarize(
+    rows, lookup_rows, record_rows, targets, summ = summary.summarize(
         raw, lookup_raw, prof, args)
     text = summary.render(machine, args, prof, rows, lookup_rows, targets,
-                          run)
+                          run, record_rows)
     print(text)
     if args.json:
         with open(args.json, 'w') as out:

@@ -148,6 +148,31 @@ def _loaded_rows(raw, prof, summ):
     return rows
 
 
+RECORD_HEADER = ['Workload', 'Conc.', 'Rounds', 'read API', 'reference',
+                 'read API/reference', 'Reference']
+
+
+def _record_rows(raw, prof, args, summ):
+    """The read API beside its reference read on the filter server."""
+    rows = []
+    labels = dict((key, label) for key, label, _t in workloads.READS)
+    for key, label, reference in workloads.RECORD_READS:
+        per = raw.get('records', {}).get(key)
+        if not per or not per['read_api']:
+            continue
+        ours = [r['median_ms'] for r in per['read_api']]
+        ref = [r['median_ms'] for r in per['reference']]
+        ratio = report.summarize_ratio(ours, ref)
+        summ['record_' + key] = {'read_api/reference': ratio,
+                                 'median': {'read_api': stats.median(ours),
+                                            'reference': stats.median(ref)}}
+        rows.append([label + ', ms', args.concurrency,
+                     '%dx%d' % (len(ours), prof['record_reads'][key][1]),
+                     _abs(ours), _abs(ref), report.ratio_cell(ratio),
+                     labels[reference]])
+    return rows
+
+
 def _lookup_rows(lookup_raw, prof, targets, summ):
     rows = []
     for backend, result in sorted((lookup_raw or {}).items()):
@@ -174,7 +199,7 @@ def _lookup_rows(lookup_raw, prof, targets, summ):
 
 
 def summarize(raw, lookup_raw, prof, args):
-    """(main rows, look-up rows, targets, summaries for the JSON)."""
+    """(main rows, look-up rows, read-API rows, targets, JSON summaries)."""
     rows, targets, summ = [], [], {}
     _read_rows(raw, prof, args, rows, targets, summ)
     if raw['download']['bare']:
@@ -185,10 +210,12 @@ def summarize(raw, lookup_raw, prof, args):
         _action_rows(raw, prof, rows, targets, summ)
     lookup_rows = _lookup_rows(lookup_raw, prof, targets, summ)
     lookup_rows += _loaded_rows(raw, prof, summ)
-    return rows, lookup_rows, targets, summ
+    record_rows = _record_rows(raw, prof, args, summ)
+    return rows, lookup_rows, record_rows, targets, summ
 
 
-def render(machine, args, prof, rows, lookup_rows, targets, run):
+def render(machine, args, prof, rows, lookup_rows, targets, run,
+           record_rows=()):
     """The whole report as reStructuredText-friendly text."""
     out = [
         'Machine: %(nproc)d CPUs (nproc), %(cpu)s, %(memory)s RAM, '
@@ -221,6 +248,13 @@ def render(machine, args, prof, rows, lookup_rows, targets, run):
                     prof['images'] // 10, prof['records_large']), '',
                 report.table(['Backend', 'Call', 'small', 'large',
                               'large/small', 'Target'], lookup_rows), '']
+    if record_rows:
+        out += ['Read API (``filter`` only, as an admin): each request '
+                'beside a reference request on the same server answering '
+                'for the same images, alternating within each round; '
+                'median over rounds of each batch\'s median, ratio median '
+                '[IQR] over rounds.', '',
+                report.table(RECORD_HEADER, list(record_rows)), '']
     out += ['Targets:', '']
     out += ['- ' + target['text'] for target in targets]
     return '\n'.join(out)

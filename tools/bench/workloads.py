@@ -21,6 +21,8 @@ from bench import catalogue
 from bench import load
 from bench import stats
 
+from tests.functional import devserver
+
 MODES = ('bare', 'filter', 'native')
 MIB = load.MIB
 SHOW_IDS = 50
@@ -35,6 +37,44 @@ READS = (
     ('list_deactivated', 'GET /v2/images?status=deactivated&limit=1000',
      'list'),
 )
+
+
+# The read API (filter only; default rules: admin).  Each is measured beside
+# a reference on the same server, in the same round: (key, label,
+# reference key in READS).
+ADMIN_HEADERS = devserver.identity_headers(
+    'admin-project', roles=('admin', 'member', 'reader'))
+RECORD_READS = (
+    ('record', 'GET /v2/images/{id}/deactivation (deactivated)',
+     'show_deactivated'),
+    ('records', 'GET /v2/deactivations?limit=1000', 'list_deactivated'),
+)
+
+
+def _check_record(path, resp):
+    doc = resp.json()
+    if not doc.get('deactivated') or not doc.get('history'):
+        raise load.LoadError('GET %s: not deactivated or no history: %s' % (
+            path, resp.text[:300]))
+
+
+def _check_records(expected):
+    def check(path, resp):
+        records = resp.json().get('deactivations', [])
+        if len(records) != expected:
+            raise load.LoadError('GET %s: %d records, expected %d' % (
+                path, len(records), expected))
+    return check
+
+
+def record_requests(cat):
+    """{key: (paths, check)} of the read-API workloads (filter only)."""
+    return {
+        'record': (['/v2/images/%s/deactivation' % i
+                    for i in cat.deactivated[:SHOW_IDS]], _check_record),
+        'records': (['/v2/deactivations?limit=1000'],
+                    _check_records(len(cat.deactivated))),
+    }
 
 
 def _check_list(expected, status=None):

@@ -1,0 +1,2 @@
+sudo -u glance glance-deactivate-manage \
+    --config-file /etc/glance/glance-api.conf db sync

@@ -1,0 +1,24 @@
+# Copyright 2026 The glance-deactivate Authors
+#
+#    Licensed under the Apache License, Version 2.0 (the "License"); you may
+#    not use this file except in compliance with the License. You may obtain
+#    a copy of the License at
+#
+#         http://www.apache.org/licenses/LICENSE-2.0
+#
+#    Unless required by applicable law or agreed to in writing, software
+#    distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+#    WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+#    License for the specific language governing permissions and limitations
+#    under the License.
+
+"""Sphinx configuration for glance-deactivate's release notes (reno)."""
+
+project = 'glance-deactivate Release Notes'
+copyright = '2026, The glance-deactivate Authors'
+extensions = [
+    'reno.sphinxext',
+]
+master_doc = 'index'
+exclude_patterns = ['_build']
+html_theme = 'alabaster'
