@@ -162,6 +162,25 @@ def next_marker(document: dict) -> str | None:
         reading.query_pairs({'QUERY_STRING': query}), 'marker')
 
 
+def finish_page(document: dict, pairs: list, kept: list,
+                marker: str | None, deactivated: set) -> Page:
+    """The caller's page: ``kept`` images, ``first`` and ``next`` links.
+
+    :param marker: the id the ``next`` link resumes from (None: no next
+        page).
+    :param deactivated: ids known deactivated; the page keeps those it
+        shows.
+    """
+    document['images'] = kept
+    document['first'] = link(pairs)
+    if marker is None:
+        document.pop('next', None)
+    else:
+        document['next'] = link(pairs, marker)
+    kept_ids = {image.get('id') for image in kept}
+    return Page(document, deactivated & kept_ids)
+
+
 def int_param(pairs: list, name: str) -> int | None:
     """An integer parameter as Glance reads it (its first value), or None."""
     value = reading.first(pairs, name)
@@ -211,14 +230,7 @@ def planned_page(pairs: list, plan: Plan, fetch: typing.Callable,
             break
         store_pairs = [(k, v) for k, v in store_pairs
                        if k != 'marker'] + [('marker', marker)]
-    document['images'] = kept
-    document['first'] = link(pairs)
-    if marker is None:
-        document.pop('next', None)
-    else:
-        document['next'] = link(pairs, marker)
-    kept_ids = {image.get('id') for image in kept}
-    return Page(document, deactivated & kept_ids)
+    return finish_page(document, pairs, kept, marker, deactivated)
 
 
 # -- sorting by status ----------------------------------------------------
@@ -470,11 +482,4 @@ def segmented_page(pairs: list, segments: list, marker_status: str | None,
         document = {'images': [], 'schema': '/v2/schemas/images'}
     if limit is not None and len(kept) >= limit and kept:
         resume = kept[-1].get('id')
-    document['images'] = kept
-    document['first'] = link(pairs)
-    if resume is None:
-        document.pop('next', None)
-    else:
-        document['next'] = link(pairs, resume)
-    kept_ids = {image.get('id') for image in kept}
-    return Page(document, deactivated & kept_ids)
+    return finish_page(document, pairs, kept, resume, deactivated)

@@ -496,15 +496,28 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         return self._listed(environ, start_response, lambda fetch, among: (
             listing.planned_page(pairs, plan, fetch, among)))
 
-    def _status_sorted_list(self, environ, start_response, pairs, segments):
+    def _marker_image(self, environ, pairs):
+        """``(found, image)`` for the caller's marker, asked as the caller.
+
+        ``found`` is False when the store refuses the marker: the listing
+        then goes to the store as it is, for its own answer.  ``image`` is
+        None without a marker.
+        """
         marker = reading.first(pairs, 'marker')
+        if marker is None:
+            return True, None
+        image, refusal = self._get_image(environ, marker)
+        if refusal is not None:
+            upstream.close(refusal.app_iter)
+            return False, None
+        return True, image
+
+    def _status_sorted_list(self, environ, start_response, pairs, segments):
+        found, image = self._marker_image(environ, pairs)
+        if not found:
+            return self._overlay_list(environ, start_response)
         marker_status = None
-        if marker is not None:
-            image, refusal = self._get_image(environ, marker)
-            if refusal is not None:
-                # The store's own answer to the caller's marker.
-                upstream.close(refusal.app_iter)
-                return self._overlay_list(environ, start_response)
+        if image is not None:
             marker_status = overlay.effective_status(
                 image, self._checked(self.store.deactivated_among,
                                      [str(image.get('id'))]) or set())
@@ -514,14 +527,9 @@ class DeactivateFilter(base.ConfigurableMiddleware):
 
     def _later_status_list(self, environ, start_response, pairs, order,
                            ids):
-        marker = reading.first(pairs, 'marker')
-        image = None
-        if marker is not None:
-            image, refusal = self._get_image(environ, marker)
-            if refusal is not None:
-                # The store's own answer to the caller's marker.
-                upstream.close(refusal.app_iter)
-                return self._overlay_list(environ, start_response)
+        found, image = self._marker_image(environ, pairs)
+        if not found:
+            return self._overlay_list(environ, start_response)
         return self._listed(environ, start_response, lambda fetch, among: (
             status_ties.page(pairs, order, image, fetch,
                              self._checked(ids) or set(), among)))

@@ -340,15 +340,12 @@ def page(pairs: list, order: Order, marker_image: dict | None,
     if limit is not None:
         kept = kept[:limit]
     document = pager.last or {'images': [], 'schema': '/v2/schemas/images'}
-    document['images'] = kept
-    document['first'] = listing.link(pairs)
-    if limit is not None and kept and len(kept) >= limit:
-        document['next'] = listing.link(pairs, kept[-1].get('id'))
-    else:
-        document.pop('next', None)
+    resume = (kept[-1].get('id') if limit is not None and kept and
+              len(kept) >= limit else None)
     kept_ids = [image.get('id') for image in kept]
-    return listing.Page(document, set(deactivated_among(kept_ids)) & set(
-        kept_ids) if kept_ids else set())
+    return listing.finish_page(
+        document, pairs, kept, resume,
+        set(deactivated_among(kept_ids)) if kept_ids else set())
 
 
 def _held_after(pager, marker_image):
