@@ -41,6 +41,17 @@ updated or deleted, and outlive the image.  Each carries the caller
 (``Actor``: user, project, roles, admin or not, request id), the reason,
 the image's owner at the time and the hold in force after it.
 
+Content quarantines
+-------------------
+``create_quarantine()``, ``lift_quarantine()``, ``get_quarantine()``,
+``list_quarantines()``, ``record_match()`` and ``matched_images()`` keep the
+content quarantines (``glance_deactivate.quarantine``); their SQL is in
+``glance_deactivate.store_quarantines``.  ``state()`` and ``state_among()``
+are what a checked request asks: the records it needs *and* the live
+quarantines, read in one statement (the quarantines themselves are cached
+per store and read again only when another node changed them), so that a
+request costs one database round trip whether or not a quarantine is live.
+
 A change of state and its ``changed`` event are written in one transaction,
 and whether a call changes anything is decided inside that transaction:
 ``deactivate()`` inserts the record (a duplicate key means "already
