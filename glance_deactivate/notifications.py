@@ -95,6 +95,9 @@ LOG = logging.getLogger(__name__)
 
 DEACTIVATE = 'image.deactivate'
 REACTIVATE = 'image.reactivate'
+# Content quarantine (glance_deactivate.quarantines_api).
+QUARANTINE_START = 'image.content_quarantine.start'
+QUARANTINE_END = 'image.content_quarantine.end'
 
 # The payload (built by glance_deactivate.actions.payload from the event).
 PAYLOAD_KEYS = ('image_id', 'owner', 'user_id', 'project_id', 'reason',
