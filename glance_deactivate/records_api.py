@@ -384,7 +384,7 @@ class RecordsController(PagedController):
         })
         if limit and len(events) > limit:
             document['next'] = link(path, link_params,
-                                     events[limit - 1].id)
+                                    events[limit - 1].id)
         return json_response(document)
 
     # -- GET /v2/deactivations ---------------------------------------------
@@ -429,7 +429,7 @@ class RecordsController(PagedController):
         }
         if limit and len(records) > limit:
             document['next'] = link(LIST_PATH, link_params,
-                                     records[limit - 1].image_id)
+                                    records[limit - 1].image_id)
         return json_response(document)
 
     # -- GET /v2/schemas/deactivation(s) -----------------------------------
