@@ -26,7 +26,10 @@ import os
 
 import jsonschema
 import testtools
+import webob
+import webob.exc
 
+from glance_deactivate import matching
 from glance_deactivate import notifications
 from glance_deactivate import quarantine
 from glance_deactivate import quarantines_api
@@ -662,3 +665,53 @@ class TestHelpers(testtools.TestCase):
         self.assertEqual('i1', payload['image_id'])
         self.assertEqual('2026-12-04T10:00:00.000000Z',
                          payload['created_at'])
+
+
+class TestScanner(testtools.TestCase):
+    """matching.Scanner on the fake image app, as the caller."""
+
+    def setUp(self):
+        super(TestScanner, self).setUp()
+        self.app = fakes.FakeImageApp()
+        self.scan = matching.Scanner(self.app, 1024 * 1024)
+        self.q = quarantine.Quarantine(
+            'q1', quarantine.Content('sha512', sha512(BAD), md5(BAD)), 'r',
+            datetime.datetime(2026, 12, 4, tzinfo=datetime.timezone.utc))
+
+    def add(self, owner, data=BAD, **fields):
+        fields.setdefault('os_hash_algo', 'sha512')
+        fields.setdefault('os_hash_value', sha512(data))
+        fields.setdefault('checksum', md5(data))
+        return self.app.add(new_id(), owner=owner, **fields)
+
+    def environ(self, **caller):
+        return fakes.request('/v2/quarantines', **caller).environ
+
+    def test_what_the_caller_can_see(self):
+        mine = self.add('p1')
+        theirs = self.add('p2')
+        by_checksum = self.add('p1', os_hash_algo='sha256',
+                               os_hash_value=hashlib.sha256(BAD).hexdigest())
+        hidden = self.add('p1', os_hidden=True)
+        self.add('p1', data=GOOD)
+        self.assertEqual(sorted([mine, by_checksum, hidden]),
+                         sorted(self.scan(self.environ(), self.q, 10)))
+        self.assertEqual(sorted([mine, theirs, by_checksum, hidden]),
+                         sorted(self.scan(self.environ(**ADMIN), self.q,
+                                          10)))
+
+    def test_a_refusal_is_scan_failed(self):
+        self.app.list_answer = webob.exc.HTTPForbidden()
+        error = self.assertRaises(matching.ScanFailed, self.scan,
+                                  self.environ(), self.q, 10)
+        self.assertEqual(403, error.response.status_int)
+        self.app.list_answer = webob.Response(json_body={'x': 1})
+        self.assertRaises(matching.ScanFailed, self.scan, self.environ(),
+                          self.q, 10)
+
+    def test_filters_of_a_content(self):
+        self.assertEqual([('os_hash_value', sha512(BAD)),
+                          ('checksum', md5(BAD))],
+                         matching.listing_filters(self.q.content))
+        self.assertEqual([('checksum', md5(BAD))], matching.listing_filters(
+            quarantine.Content(checksum=md5(BAD))))
