@@ -126,8 +126,8 @@ LIFT_KEYS = ('reason',)
 LIST_FILTERS = ('status',)
 
 # Characters an image id taken from a body may hold: it becomes a path
-# segment of the look-up, where '/', '?', '%' or '#' would name another
-# resource.  Glance's ids are UUIDs.
+# segment of the look-up, where '/', '?', '%' or '#' (or a segment of dots
+# only) would name another resource.  Glance's ids are UUIDs.
 _ID_CHARACTERS = frozenset(
     'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~')
 
@@ -226,7 +226,7 @@ def body_image_id(value):
     if not isinstance(value, str):
         raise records_api.BadRequest(quarantines.MSG_NOT_STRING % 'image_id')
     if not (0 < len(value) <= state_store.MAX_IMAGE_ID_LENGTH and
-            set(value) <= _ID_CHARACTERS):
+            set(value) <= _ID_CHARACTERS and value.strip('.')):
         raise records_api.BadRequest(MSG_IMAGE_ID)
     return value
 

@@ -223,6 +223,10 @@ class TestBadInput(QuarantineTestCase):
                 ({'image_id': 'x?y', 'reason': 'r'},
                  "'image_id' is not an image id."),
                 ({'image_id': '', 'reason': 'r'},
+                 "'image_id' is not an image id."),
+                ({'image_id': '..', 'reason': 'r'},
+                 "'image_id' is not an image id."),
+                ({'image_id': 'x' * 65, 'reason': 'r'},
                  "'image_id' is not an image id.")):
             resp = self.create(body, **ADMIN)
             self.assertEqual(400, resp.status_int, body)
