@@ -370,9 +370,8 @@ class QuarantinesController(records_api.PagedController):
             q = self.store.create_quarantine(
                 content, actor, reason, source_image_id=source_image_id)
         except state_store.QuarantineExists as e:
-            existing = e.args[0] if e.args else None
             return webob.exc.HTTPConflict(
-                explanation=MSG_EXISTS % getattr(existing, 'id', existing))
+                explanation=MSG_EXISTS % e.quarantine.id)
         except ValueError as e:
             return webob.exc.HTTPBadRequest(explanation=MSG_UNRECORDABLE % e)
         LOG.info('Quarantine %(id)s made by user %(user)s of project '

@@ -147,10 +147,9 @@ class CreateQuarantine(base.Errors, show.ShowOne):
             try:
                 return state_store.create_quarantine(content, ACTOR, reason)
             except store.QuarantineExists as exc:
-                existing = exc.args[0] if exc.args else None
                 raise base.CommandError(
                     'This content is already quarantined: quarantine %s.'
-                    % getattr(existing, 'id', existing))
+                    % exc.quarantine.id)
 
         q = records.read_store(self.app, create)
         values = fields(q)
