@@ -171,8 +171,9 @@ class View(object):
         return state
 
     def live(self):
-        """The live quarantines (``NONE_LIVE`` while the database is down
-        with ``fail_open``); asked of the store once per request at most.
+        """The live quarantines, asked of the store once at most.
+
+        ``NONE_LIVE`` while the database is down with ``fail_open`` set.
         """
         if self._live is None:
             live = None if self._failed else self.checked(
@@ -184,8 +185,9 @@ class View(object):
         return self._live
 
     def quarantine_of(self, image, live=None):
-        """The live quarantine ``image`` matches (None: none, or not
-        ``active``), recorded as a sighting.
+        """The live quarantine ``image`` matches, recorded as a sighting.
+
+        None when it matches none, or is not ``active``.
         """
         live = live if live is not None else self._live
         if not live or not isinstance(image, dict) or (
@@ -285,4 +287,3 @@ def quarantined_ids(live, pairs, fetch):
                         'content %s; ?status=deactivated lists the first '
                         'ones', MAX_MATCH_PAGES, query[0][1])
     return found
-

@@ -482,8 +482,9 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         return ids
 
     def _sub_listing(self, environ):
-        """``fetch(pairs)``: the service's listing for a query, as the
-        caller (None for an answer that is not a listing).
+        """``fetch(pairs)``: the service's listing for a query.
+
+        Asked as the caller; None for an answer that is not a listing.
         """
         def fetch(pairs):
             response = upstream.call(self.application, upstream.sub_environ(

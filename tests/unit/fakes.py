@@ -100,8 +100,7 @@ class FakeImageApp(object):
 
     def add(self, image_id, owner='p1', visibility='private',
             status='active', data=b'DATA'):
-        """Add an image; its hashes are its data's, as Glance's (none while
-        it is ``queued``)."""
+        """Add an image, with its data's hashes (none while queued)."""
         self.images[image_id] = {
             'id': image_id, 'owner': owner, 'visibility': visibility,
             'status': status, 'name': 'img-%s' % image_id[:8],

@@ -351,7 +351,8 @@ class TestList(ReadApiTestCase):
         record = doc['deactivations'][-1]
         self.assertEqual({
             'image_id': self.ids['a'], 'deactivated': True,
-            'quarantine_id': None, 'deactivated_at': '2026-12-04T10:00:00.000000Z',
+            'quarantine_id': None,
+            'deactivated_at': '2026-12-04T10:00:00.000000Z',
             'deactivated_by': {'user_id': 'u-admin',
                                'project_id': 'admin-project',
                                'is_admin': True},
