@@ -201,7 +201,7 @@ class TestShow(ReadApiTestCase):
         missing = new_id()
         for image_id in (private, missing):
             self.app.seen[:] = []
-            with mock.patch.object(self.store, 'get') as get, \
+            with mock.patch.object(self.store, 'state') as get, \
                     mock.patch.object(self.store, 'history') as history:
                 resp = self.show(image_id, **OTHER)
             self.assertEqual(404, resp.status_int, image_id)
