@@ -15,9 +15,8 @@
 """A small Glance-like image app for unit tests, and a request helper.
 
 ``FakeImageApp`` answers the few v2 calls the filter reads (show, list with
-``status``/``id=in:``/``limit``/``marker`` and, as Glance 33, equality
-filters on ``os_hash_value`` and ``checksum``, create, delete, file,
-schema)
+``status``/``id=in:``/``os_hash_value``/``checksum``/``os_hidden``/
+``limit``/``marker``, create, delete, file, schema)
 with the visibility rule of Glance (public, or owned by the caller, or
 admin) and the same 404 message.  Its schema lacks ``deactivated``, like an
 image service older than Kilo.  It records every request it sees and hands
@@ -99,18 +98,16 @@ class FakeImageApp(object):
         self.import_methods = None
 
     def add(self, image_id, owner='p1', visibility='private',
-            status='active', data=b'DATA'):
-        """Add an image, with its data's hashes (none while queued)."""
-        self.images[image_id] = {
+            status='active', data=b'DATA', **fields):
+        """An image; ``fields`` adds others (``os_hash_value``, ...)."""
+        self.images[image_id] = dict(fields, **{
             'id': image_id, 'owner': owner, 'visibility': visibility,
             'status': status, 'name': 'img-%s' % image_id[:8],
             'locations': [{'url': 'file:///images/%s' % image_id,
                            'metadata': {}}],
             'direct_url': 'file:///images/%s' % image_id,
             '_data': data,
-        }
-        self.images[image_id].update(hashes(None if status == 'queued'
-                                            else data))
+        })
         return image_id
 
     @staticmethod
@@ -190,10 +187,16 @@ class FakeImageApp(object):
             wanted = (status[3:].split(',') if status.startswith('in:')
                       else [status])
             images = [i for i in images if i['status'] in wanted]
+        # Glance's equality filters on the hashes, and os_hidden (without
+        # it Glance leaves hidden images out; the fake lists them).
         for name in ('os_hash_value', 'checksum'):
-            # Glance 33 filters these by equality only.
             if name in filters:
-                images = [i for i in images if i[name] == filters[name]]
+                images = [i for i in images
+                          if i.get(name) == filters[name]]
+        if 'os_hidden' in filters:
+            hidden = filters['os_hidden'] == 'true'
+            images = [i for i in images
+                      if bool(i.get('os_hidden')) == hidden]
         ids = filters.get('id')
         if ids:
             wanted = ids[3:].split(',') if ids.startswith('in:') else [ids]
@@ -212,11 +215,15 @@ class FakeImageApp(object):
 
 
 def hashes(data):
-    """The hash fields Glance shows for ``data`` (None: no data yet)."""
+    """The hash fields Glance shows for ``data`` (None: no data yet).
+
+    For ``FakeImageApp.add(..., **hashes(data))``.
+    """
     if data is None:
         return {'checksum': None, 'os_hash_algo': None,
                 'os_hash_value': None}
-    return {'checksum': hashlib.md5(data).hexdigest(),
+    return {'checksum': hashlib.md5(data,
+                                    usedforsecurity=False).hexdigest(),
             'os_hash_algo': 'sha512',
             'os_hash_value': hashlib.sha512(data).hexdigest()}
 

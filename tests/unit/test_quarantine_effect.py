@@ -36,6 +36,12 @@ GOOD = b'good bytes'
 OPERATOR = state_store.Actor('op', 'ops', ['admin'], True)
 
 
+def add(app, data, image_id=None, **fields):
+    """An image of ``data`` in ``app``, with its hashes."""
+    fields.update(fakes.hashes(data))
+    return app.add(image_id or new_id(), data=data, **fields)
+
+
 class Recorder(object):
     """A notifier that keeps what it is told."""
 
@@ -89,9 +95,9 @@ class TestShow(QuarantineTestCase):
 
     def setUp(self):
         super(TestShow, self).setUp()
-        self.mine = self.app.add(new_id(), owner='p1', data=BAD)
-        self.theirs = self.app.add(new_id(), owner='p2', data=BAD)
-        self.clean = self.app.add(new_id(), owner='p1', data=GOOD)
+        self.mine = add(self.app, BAD, owner='p1')
+        self.theirs = add(self.app, BAD, owner='p2')
+        self.clean = add(self.app, GOOD, owner='p1')
 
     def test_every_copy_is_deactivated_in_every_project(self):
         found = self.quarantine()
@@ -158,7 +164,7 @@ class TestShow(QuarantineTestCase):
 class TestSightings(QuarantineTestCase):
 
     def test_a_match_is_recorded_and_notified_once(self):
-        image_id = self.app.add(new_id(), owner='p1', data=BAD)
+        image_id = add(self.app, BAD, owner='p1')
         found = self.quarantine()
         counting = fakes.CountingStore(self.store)
         self.filter.store = counting
@@ -179,17 +185,17 @@ class TestSightings(QuarantineTestCase):
                           payload['event_id']))
 
     def test_a_listing_and_a_guard_record_what_they_see(self):
-        listed = self.app.add(new_id(), owner='p1', data=BAD)
+        listed = add(self.app, BAD, owner='p1')
         found = self.quarantine()
         self.list_all('limit=10')
         self.assertEqual([listed], self.store.matched_images(found.id))
-        guarded = self.app.add(new_id(), owner='p1', data=BAD)
+        guarded = add(self.app, BAD, owner='p1')
         self.call('/v2/images/%s/file' % guarded)
         self.assertEqual(sorted([listed, guarded]),
                          sorted(self.store.matched_images(found.id)))
 
     def test_a_failing_record_is_logged_and_blocks_nothing(self):
-        image_id = self.app.add(new_id(), owner='p1', data=BAD)
+        image_id = add(self.app, BAD, owner='p1')
         self.quarantine()
         store = self.store
 
@@ -221,8 +227,8 @@ class TestListing(QuarantineTestCase):
         ids = sorted(new_id() for _ in range(12))
         self.bad = set(ids[0::4]) | {ids[5]}
         for image_id in ids:
-            self.app.add(image_id, owner='p1',
-                         data=BAD if image_id in self.bad else GOOD)
+            add(self.app, BAD if image_id in self.bad else GOOD,
+                image_id=image_id, owner='p1')
         self.ids = ids
         # One deactivated on its own, with clean data.
         self.own = ids[2]
@@ -273,8 +279,7 @@ class TestListing(QuarantineTestCase):
                          [i['id'] for i in images])
 
     def test_only_images_the_caller_can_see(self):
-        public = self.app.add(new_id(), owner='p2', data=BAD,
-                              visibility='public')
+        public = add(self.app, BAD, owner='p2', visibility='public')
         images = self.list_all('status=deactivated', **OTHER)
         self.assertEqual([public], [i['id'] for i in images])
         images = self.list_all('status=deactivated', **ADMIN)
@@ -341,8 +346,8 @@ class TestData(QuarantineTestCase):
 
     def setUp(self):
         super(TestData, self).setUp()
-        self.image_id = self.app.add(new_id(), owner='p1', data=BAD)
-        self.clean = self.app.add(new_id(), owner='p1', data=GOOD)
+        self.image_id = add(self.app, BAD, owner='p1')
+        self.clean = add(self.app, GOOD, owner='p1')
         self.found = self.quarantine()
 
     def test_download_is_refused_after_one_look_up(self):
@@ -407,7 +412,7 @@ class TestActions(QuarantineTestCase):
 
     def setUp(self):
         super(TestActions, self).setUp()
-        self.image_id = self.app.add(new_id(), owner='p1', data=BAD)
+        self.image_id = add(self.app, BAD, owner='p1')
         self.found = self.quarantine()
 
     def test_reactivate_is_refused_with_the_quarantines_name(self):
@@ -435,7 +440,7 @@ class TestActions(QuarantineTestCase):
                       resp.text)
 
     def test_own_deactivation_outlives_the_lift(self):
-        copy = self.app.add(new_id(), owner='p1', data=BAD)
+        copy = add(self.app, BAD, owner='p1')
         self.assertEqual(204, self.action(self.image_id).status_int)
         self.assertIsNotNone(self.store.get(self.image_id))
         resp = self.action(self.image_id, 'reactivate', **ADMIN)
@@ -484,7 +489,7 @@ class TestCost(fakes.FilterTestCase):
         return resp, [(m, p) for m, p, _q in self.app.seen[seen:]], calls.calls
 
     def check(self):
-        image_id = self.app.add(new_id(), data=BAD)
+        image_id = add(self.app, BAD)
         resp, seen, calls = self.work('/v2/images/%s' % image_id)
         self.assertEqual('active', resp.json['status'])
         self.assertEqual([('GET', '/v2/images/%s' % image_id)], seen)
@@ -515,7 +520,7 @@ class TestCost(fakes.FilterTestCase):
     def test_with_a_live_quarantine_a_show_is_still_one_query(self):
         self.filter.store.create_quarantine(
             quarantine.content_of_image(fakes.hashes(GOOD)), OPERATOR, 'x')
-        image_id = self.app.add(new_id(), data=BAD)
+        image_id = add(self.app, BAD)
         resp, seen, calls = self.work('/v2/images/%s' % image_id)
         self.assertEqual('active', resp.json['status'])
         self.assertEqual([('GET', '/v2/images/%s' % image_id)], seen)
