@@ -35,6 +35,15 @@ through to the image service unchanged and streamed.  Status codes and
 messages are Glance 33's own; an image the caller cannot see gets the
 service's own 404, never a 403, for the same work as a missing id.
 
+An image whose data matches a live *content quarantine* (by its hash, in
+any project, uploaded before or after the quarantine; see
+``glance_deactivate.quarantine``) is deactivated in every one of these
+senses until the quarantine is lifted, and reactivating it is refused
+with a 403 that names the quarantine.  Which images are deactivated is
+decided in one place, on the image documents the service returns
+(``glance_deactivate.deactivation_view``); with no quarantine live a
+request costs what it did before quarantines existed.
+
 In front of an image service that has the feature itself (Glance since
 Kilo), an image the *service* holds deactivated is left to it: its own
 ``reactivate`` action lifts it, asked as the caller, and the filter never
