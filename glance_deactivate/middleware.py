@@ -184,10 +184,12 @@ class DeactivateFilter(base.ConfigurableMiddleware):
     :param mapper: a ``routes.Mapper`` from ``routing.build_mapper``.
     :param notifier: a ``notifications.Notifier`` (built from conf if None:
         it sends nothing unless the host configures notifications).
+    :param sightings: a ``deactivation_view.Sightings``, shared by the
+        filters of one process (a new one if None).
     """
 
     def __init__(self, application, conf=None, store=None, policy=None,
-                 mapper=None, notifier=None):
+                 mapper=None, notifier=None, sightings=None):
         super(DeactivateFilter, self).__init__(application, conf)
         config.prepare(self.oslo_conf, self.conf)
         self.options = self.oslo_conf[opts.GROUP]
@@ -203,8 +205,8 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             self.store, self.policy, self._get_image, notifier=self.notifier,
             native=native.StoreActions(application, self._get_image,
                                        self.options.max_rewrite_bytes))
-        self.sightings = deactivation_view.Sightings(self.notifier,
-                                                     self._actor)
+        self.sightings = sightings or deactivation_view.Sightings(
+            self.notifier, self._actor)
         self.data_guard = guards.DataGuard(
             application, self._view, self._get_image, self._allows)
         self.records = records_api.RecordsController(
@@ -680,5 +682,6 @@ def filter_factory(global_conf, **local_conf):
                                 store=prototype.store,
                                 policy=prototype.policy,
                                 mapper=prototype.mapper,
-                                notifier=prototype.notifier)
+                                notifier=prototype.notifier,
+                                sightings=prototype.sightings)
     return _filter
