@@ -33,8 +33,10 @@ import uuid
 
 import testtools
 
+from glance_deactivate import quarantine
 from glance_deactivate import reading
 from glance_deactivate import routing
+from glance_deactivate import store as state_store
 from tests.unit import fakes
 
 ADMIN = fakes.ADMIN
@@ -216,6 +218,30 @@ class TestEqualWork(fakes.FilterTestCase):
                              (method, path, [a for _r, _s, a in results]))
         # And the deactivated image is still deactivated.
         self.assertIsNotNone(self.filter.store.get(deactivated))
+
+
+class TestEqualWorkWhileQuarantined(TestEqualWork):
+    """The same, while a quarantine holds the images' content."""
+
+    def setUp(self):
+        super(TestEqualWorkWhileQuarantined, self).setUp()
+        add = self.app.add
+
+        def add_with_hashes(image_id, **fields):
+            fields.update(fakes.hashes(fields.get('data', b'DATA')))
+            return add(image_id, **fields)
+        self.app.add = add_with_hashes
+        self.filter.store.create_quarantine(
+            quarantine.content_of_image(fakes.hashes(b'DATA')),
+            state_store.Actor('op', 'ops', ['admin'], True), 'held')
+
+    def test_the_owner_sees_both_deactivated(self):
+        # (So that the equal work above is the work for held images.)
+        deactivated = self.deactivated(owner='p1')
+        active = self.app.add(new_id(), owner='p1')
+        for image_id in (deactivated, active):
+            resp = self.call('/v2/images/%s' % image_id)
+            self.assertEqual('deactivated', resp.json['status'])
 
 
 class TestDenyByDefault(fakes.FilterTestCase):
