@@ -75,8 +75,9 @@ one state query, and for a deactivated id becomes the 403; every other
 its own keeps the bare 404 (where Glance, for an image it deactivated
 itself, would answer its 403): such a caller cannot read the image's
 metadata, so its hash cannot be known; the data is refused either way.
-A store that served data to a caller it hides the metadata from would
-be let through for the same reason.
+A store that serves data (2xx) to a caller it hides the metadata from
+is refused while any quarantine is live, whatever the image: its hash
+cannot be checked, so the filter denies rather than guesses.
 
 *Writes* (upload, stage, import, new location, cache queue) must be
 decided before the service acts, so every one costs one state query and
@@ -386,13 +387,10 @@ class DataGuard(object):
         # image as the caller (its exact id, and its hash).
         image, refusal = self.lookup(environ, image_id)
         if refusal is not None:
-            if not state.records:
-                # No record, and the hash is hidden from the caller: a
-                # quarantine cannot be told (see the module docstring).
-                return None
             # The service answered the request itself (it knows the image)
-            # but does not show the caller its metadata, so the exact id
-            # cannot be confirmed: blocking may over-match.
+            # but does not show the caller its metadata, so neither the
+            # exact id nor the hash can be confirmed: deny, which may
+            # over-match (a live quarantine alone is enough).
             LOG.info('Image %s may be deactivated and its metadata is '
                      'hidden from the caller; %s %s refused', image_id,
                      environ['REQUEST_METHOD'], environ['PATH_INFO'])

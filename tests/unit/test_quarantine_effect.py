@@ -376,6 +376,19 @@ class TestData(QuarantineTestCase):
         self.assertEqual(GOOD, resp.body)
         self.assertEqual(2, len(self.app.seen[seen:]))
 
+    def test_data_behind_hidden_metadata_is_refused_while_one_is_live(self):
+        # A store that serves data to a caller it hides the metadata from:
+        # the hash cannot be checked, so any live quarantine denies.
+        self.app.metadata_hidden = True
+        for image_id in (self.image_id, self.clean):
+            resp = self.call('/v2/images/%s/file' % image_id)
+            self.assertEqual(403, resp.status_int, image_id)
+            self.assertIn(guards.MSG_DOWNLOAD, resp.text)
+        self.lift(self.found)
+        resp = self.call('/v2/images/%s/file' % self.clean)
+        self.assertEqual(200, resp.status_int)
+        self.assertEqual(GOOD, resp.body)
+
     def test_locations_are_hidden(self):
         resp = self.call('/v2/images/%s/locations' % self.image_id)
         self.assertEqual(200, resp.status_int)
