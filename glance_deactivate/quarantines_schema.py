@@ -120,20 +120,7 @@ def quarantine_schema():
 
 def quarantines_schema():
     """The schema of ``GET /v2/quarantines``."""
-    return {
-        'name': 'quarantines',
-        'properties': {
-            'quarantines': {'type': 'array', 'items': quarantine_schema()},
-            'first': {'type': 'string'},
-            'next': {'type': 'string'},
-            'schema': {'type': 'string'},
-        },
-        'links': [
-            {'rel': 'first', 'href': '{first}'},
-            {'rel': 'next', 'href': '{next}'},
-            {'rel': 'describedby', 'href': '{schema}'},
-        ],
-    }
+    return records_schema.collection('quarantines', quarantine_schema())
 
 
 _SCHEMAS = {

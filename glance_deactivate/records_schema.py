@@ -183,10 +183,19 @@ def deactivations():
         'additionalProperties': False,
         'links': [{'rel': 'self', 'href': '{self}'}],
     }
+    return collection('deactivations', record)
+
+
+def collection(name, item):
+    """The schema of a paged list called ``name`` of ``item`` documents.
+
+    Shaped as Glance's ``/v2/schemas/images``: the list under ``name``,
+    with ``first``, ``next`` and ``schema`` links.
+    """
     return {
-        'name': 'deactivations',
+        'name': name,
         'properties': {
-            'deactivations': {'type': 'array', 'items': record},
+            name: {'type': 'array', 'items': item},
             'first': {'type': 'string'},
             'next': {'type': 'string'},
             'schema': {'type': 'string'},
