@@ -59,7 +59,7 @@ from oslo_log import log as logging
 
 from glance_deactivate import actions
 from glance_deactivate import images
-from glance_deactivate import listing
+from glance_deactivate import matching
 from glance_deactivate import quarantine
 
 LOG = logging.getLogger(__name__)
@@ -254,35 +254,30 @@ def quarantined_ids(live, pairs, fetch):
 
     :param pairs: the caller's listing query (``reading.query_pairs``).
     :param fetch: ``fetch(query_pairs)``: the image service's listing
-        document for that query, asked as the caller, or None for an
-        answer that is not a listing (it then counts as no image).
+        document for that query, asked as the caller
+        (``matching.listing``); a ``matching.ScanFailed`` (an answer that
+        is not a listing) ends that query, which then counts no more
+        images.
     :returns: a set of ids; each query is read to its end (or
-        ``MAX_MATCH_PAGES`` pages), and only documents ``live.match``
-        confirms are kept (Glance filters ``os_hash_value`` without the
-        algorithm).
+        ``MAX_MATCH_PAGES`` pages, ``matching.pages``), and only
+        documents ``live.match`` confirms are kept (Glance filters
+        ``os_hash_value`` without the algorithm).
     """
     found = set()
     if not live:
         return found
     for query in match_queries(live, pairs):
-        page_query = query + [('limit', str(MATCH_PAGE))]
-        for _page in range(MAX_MATCH_PAGES):
-            document = fetch(page_query)
-            page = document.get('images') if isinstance(
-                document, dict) else None
-            if not isinstance(page, list):
-                break
-            for image in page:
-                if (isinstance(image, dict) and image.get('id') and
+        try:
+            for image in matching.pages(
+                    fetch, query + [('limit', str(MATCH_PAGE))],
+                    MAX_MATCH_PAGES):
+                if (image.get('id') and
                         image.get('status') == images.ACTIVE and
                         live.match(image) is not None):
                     found.add(str(image['id']))
-            marker = listing.next_marker(document)
-            if marker is None or not page:
-                break
-            page_query = query + [('limit', str(MATCH_PAGE)),
-                                  ('marker', marker)]
-        else:
+        except matching.ScanFailed:
+            continue
+        except matching.TooManyPages:
             LOG.warning('More than %d pages of images match quarantined '
                         'content %s; ?status=deactivated lists the first '
                         'ones', MAX_MATCH_PAGES, query[0][1])

@@ -61,6 +61,54 @@ def listing_filters(content):
     return pairs
 
 
+def listing(app, environ, pairs, max_bytes):
+    """The service's listing document for ``pairs``, asked as the caller.
+
+    :raises ScanFailed: an answer that is not a 200 listing (closed).
+    :raises upstream.ResponseTooLarge: an answer over ``max_bytes``.
+    """
+    response = upstream.call(app, upstream.sub_environ(
+        environ, 'GET', IMAGES_PATH, upstream.encode_query(pairs)))
+    if response.status_int != 200 or not upstream.is_json(response):
+        upstream.close(response.app_iter)
+        raise ScanFailed(response)
+    _body, document = upstream.read_json(response, max_bytes)
+    if not (isinstance(document, dict) and
+            isinstance(document.get('images'), list)):
+        raise ScanFailed(None)
+    return document
+
+
+class TooManyPages(Exception):
+    """A listing went on past the pages a caller allowed."""
+
+
+def pages(fetch, pairs, max_pages=None):
+    """Every image document of a listing query, page after page.
+
+    :param fetch: ``fetch(pairs)``: the listing document for a query
+        (see :func:`listing`); what it raises goes through.
+    :param pairs: the query, ``limit`` included, without ``marker``.
+    :param max_pages: raise ``TooManyPages`` rather than ask for more
+        pages than this (after yielding theirs).
+    """
+    marker = None
+    asked = 0
+    while True:
+        if max_pages is not None and asked >= max_pages:
+            raise TooManyPages(max_pages)
+        asked += 1
+        document = fetch(pairs + ([('marker', marker)] if marker else []))
+        images = [image for image in document['images']
+                  if isinstance(image, dict)]
+        yield from images
+        if not document.get('next') or not images:
+            return
+        marker = images[-1].get('id')
+        if not marker:
+            return
+
+
 class Scanner(object):
     """Finds the image documents a quarantine matches.
 
@@ -83,39 +131,16 @@ class Scanner(object):
             listing (its response is closed).
         :raises upstream.ResponseTooLarge: a page over ``max_bytes``.
         """
+        def fetch(pairs):
+            return listing(self.app, environ, pairs, self.max_bytes)
+
         found = {}
         for name, value in listing_filters(quarantine.content):
             for hidden in ('false', 'true'):
-                for image in self._pages(environ, [
+                for image in pages(fetch, [
                         (name, value), ('visibility', 'all'),
                         ('member_status', 'all'), ('os_hidden', hidden),
                         ('limit', str(page_size))]):
                     if quarantine.matches(image) and image.get('id'):
                         found.setdefault(str(image['id']), image)
         return found
-
-    def _pages(self, environ, pairs):
-        marker = None
-        while True:
-            query = pairs + ([('marker', marker)] if marker else [])
-            document = self._listing(environ, query)
-            images = [image for image in document['images']
-                      if isinstance(image, dict)]
-            yield from images
-            if not document.get('next') or not images:
-                return
-            marker = images[-1].get('id')
-            if not marker:
-                return
-
-    def _listing(self, environ, pairs):
-        response = upstream.call(self.app, upstream.sub_environ(
-            environ, 'GET', IMAGES_PATH, upstream.encode_query(pairs)))
-        if response.status_int != 200 or not upstream.is_json(response):
-            upstream.close(response.app_iter)
-            raise ScanFailed(response)
-        _body, document = upstream.read_json(response, self.max_bytes)
-        if not (isinstance(document, dict) and
-                isinstance(document.get('images'), list)):
-            raise ScanFailed(None)
-        return document

@@ -504,19 +504,14 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         return ids
 
     def _sub_listing(self, environ):
-        """``fetch(pairs)``: the service's listing for a query.
+        """``fetch(pairs)``: the service's listing for a query, as the caller.
 
-        Asked as the caller; None for an answer that is not a listing.
+        See ``matching.listing`` (it raises ``matching.ScanFailed`` for an
+        answer that is not a listing).
         """
         def fetch(pairs):
-            response = upstream.call(self.application, upstream.sub_environ(
-                environ, 'GET', '/v2/images', upstream.encode_query(pairs)))
-            if response.status_int != 200 or not upstream.is_json(response):
-                upstream.close(response.app_iter)
-                return None
-            _body, document = upstream.read_json(
-                response, self.options.max_rewrite_bytes)
-            return document
+            return matching.listing(self.application, environ, pairs,
+                                    self.options.max_rewrite_bytes)
         return fetch
 
     def _create(self, environ, start_response, route):

@@ -23,6 +23,7 @@ import testtools
 from glance_deactivate import actions
 from glance_deactivate import deactivation_view
 from glance_deactivate import guards
+from glance_deactivate import matching
 from glance_deactivate import quarantine
 from glance_deactivate import store as state_store
 from tests.unit import fakes
@@ -592,5 +593,7 @@ class TestQuarantinedIds(testtools.TestCase):
             quarantine.NONE_LIVE, [], self.fail))
 
     def test_an_answer_that_is_not_a_listing_counts_as_none(self):
+        def fetch(pairs):
+            raise matching.ScanFailed(None)
         self.assertEqual(set(), deactivation_view.quarantined_ids(
-            self.live, [], lambda pairs: None))
+            self.live, [], fetch))
