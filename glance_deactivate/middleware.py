@@ -134,6 +134,13 @@ read the records and the history (rules
 ``image_deactivation:get_deactivation`` and
 ``image_deactivation:list_deactivations``, admin by default); see
 ``glance_deactivate.records_api``.
+
+Content quarantines are made, read and lifted through
+``POST /v2/quarantines``, ``GET /v2/quarantines[/{id}]`` and
+``POST /v2/quarantines/{id}/actions/lift`` (rules
+``image_deactivation:quarantine``, ``list_quarantines``,
+``get_quarantine`` and ``lift_quarantine``, admin by default); see
+``glance_deactivate.quarantines_api`` and ``doc/source/quarantine.rst``.
 """
 
 import importlib.metadata
