@@ -67,8 +67,9 @@ REASON = 'CVE-2026-0042: cryptominer in the base layer'
 
 # A second file store, and web-download allowed from the loopback on any
 # port (Glance 33 blocks loopback addresses unless the host is listed in
-# allowed_hosts, and allows ports 80 and 443 only by default).  The
-# [DEFAULT] section is read again: oslo.config keeps the last value.
+# allowed_hosts, and allows ports 80 and 443 only by default; these lists
+# are written in brackets).  The [DEFAULT] section is read again:
+# oslo.config keeps the last value.
 EXTRA_CONF = """\
 [DEFAULT]
 enabled_backends = fs:file, fs2:file
@@ -77,8 +78,8 @@ enabled_backends = fs:file, fs2:file
 filesystem_store_datadir = {workdir}/images2
 
 [import_filtering_opts]
-allowed_hosts = 127.0.0.1
-allowed_ports =
+allowed_hosts = [127.0.0.1]
+allowed_ports = []
 """
 
 IMPORT_TIMEOUT = 120
