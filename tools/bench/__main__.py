@@ -61,9 +61,9 @@ the same documents), and two images for the downloads.  The workloads:
    database but whose state database holds 1,000,000 records.
 
 Then content quarantine: ``GET /v2/images/{id}``, ``GET
-/v2/images?limit=1000`` and the download of a 16-byte image on ``filter``
-with 0, 1 and 100 live quarantines, beside ``bare`` (see
-``bench.quarantines``).
+/v2/images?limit=1000``, the download of a 16-byte image and ``GET
+/v2/images?status=deactivated&limit=1000`` on ``filter`` with 0, 1 and 100
+live quarantines, beside ``bare`` (see ``bench.quarantines``).
 
 Then the read API, on ``filter`` only and as an admin (its default rule):
 ``GET /v2/images/{id}/deactivation`` beside ``GET /v2/images/{id}`` of the
@@ -141,7 +141,8 @@ PROFILES = {
                          'show_deactivated': (30, 30), 'list': (10, 2)},
         'record_reads': {'record': (30, 30), 'records': (20, 6)},
         'quarantine_reads': {'show': (20, 30), 'list': (10, 2),
-                             'download': (20, 30)},
+                             'download': (20, 30),
+                             'list_deactivated': (10, 4)},
         'batch_seconds': 20, 'budget_seconds': 900,
     },
     'quick': {
@@ -156,8 +157,9 @@ PROFILES = {
         'loaded_reads': {'show_active': (4, 10),
                          'show_deactivated': (4, 10), 'list': (2, 2)},
         'record_reads': {'record': (6, 10), 'records': (6, 4)},
-        'quarantine_reads': {'show': (4, 10), 'list': (2, 2),
-                             'download': (4, 10)},
+        'quarantine_reads': {'show': (4, 10), 'list': (3, 2),
+                             'download': (4, 10),
+                             'list_deactivated': (3, 2)},
         'batch_seconds': 4, 'budget_seconds': 60,
     },
 }

@@ -26,7 +26,11 @@ and one on ``filter`` (the order alternating from round to round) of:
 ``list``      ``GET /v2/images?limit=1000``;
 ``download``  ``GET /v2/images/{id}/file`` of active 16-byte images (with
               a live quarantine the filter makes one metadata look-up
-              before it lets the data through).
+              before it lets the data through);
+``list_deactivated``
+              ``GET /v2/images?status=deactivated&limit=1000`` (the
+              filter adds one sub-listing per quarantined hash, as the
+              caller, to find the images that match).
 
 The figure is the ratio filter/bare of each round's median latency,
 reported as median [IQR] over rounds.  The quarantines are lifted at the
@@ -50,6 +54,7 @@ WORKLOADS = (
     ('show', 'GET /v2/images/{id} (active)'),
     ('list', 'GET /v2/images?limit=1000'),
     ('download', 'GET /v2/images/{id}/file (16 bytes)'),
+    ('list_deactivated', 'GET /v2/images?status=deactivated&limit=1000'),
 )
 HEADER = ['Workload', 'Live quarantines', 'Conc.', 'Rounds', 'bare, ms',
           'filter, ms', 'filter/bare']
@@ -70,6 +75,7 @@ def requests_of(cat, reads):
         'show': reads['show_active'],
         'list': reads['list'],
         'download': (['/v2/images/%s/file' % i for i in ids], _check_body),
+        'list_deactivated': reads['list_deactivated'],
     }
 
 
