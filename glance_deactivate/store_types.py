@@ -71,7 +71,7 @@ class Event(typing.NamedTuple):
 
     ``created_at`` is a timezone-aware ``datetime`` in UTC with
     microseconds; ``held`` is the hold in force after the event;
-    ``quarantine_id`` is reserved (None).
+    ``quarantine_id`` is the content quarantine behind it, if any.
     """
 
     id: str
@@ -88,6 +88,18 @@ class Event(typing.NamedTuple):
     owner: str | None
     held: bool
     quarantine_id: str | None = None
+
+
+class State(typing.NamedTuple):
+    """What a checked request needs to know of one image id.
+
+    ``records`` are the records under the id's lookup key (see
+    ``DeactivationStore.find``); ``live`` the live content quarantines (a
+    ``quarantine.LiveQuarantines``, false when there are none).
+    """
+
+    records: list
+    live: typing.Any
 
 
 class DeactivationRecord(typing.NamedTuple):
@@ -156,6 +168,16 @@ def checked_request_id(value):
     return value
 
 
+def checked_quarantine_id(value):
+    if value is None:
+        return None
+    value = str(value)
+    if len(value) > models.EVENT_ID_LENGTH:
+        raise ValueError('quarantine_id is longer than %d characters'
+                         % models.EVENT_ID_LENGTH)
+    return value
+
+
 def now():
     """Now, in UTC, naive (as stored), with microseconds."""
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
@@ -208,7 +230,7 @@ def event_from_row(row):
 
 
 def event_row(image_id, action, outcome, actor, reason, owner, held,
-              created_at=None):
+              created_at=None, quarantine_id=None):
     """A validated row for the events table; ValueError if it cannot be."""
     if action not in ACTIONS:
         raise ValueError('unknown action %r' % (action,))
@@ -230,4 +252,4 @@ def event_row(image_id, action, outcome, actor, reason, owner, held,
         request_id=checked_request_id(actor.request_id),
         reason=checked_reason(reason),
         owner=owner_id(owner, 'owner'), held=bool(held),
-        quarantine_id=None)
+        quarantine_id=checked_quarantine_id(quarantine_id))

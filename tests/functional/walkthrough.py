@@ -78,7 +78,12 @@ class Walkthrough(object):
         try:
             body = b''.join(glance.images.data(image_id))
         except glance_exc.HTTPForbidden as e:
-            return None, 'refused: 403 %s' % e.details
+            # glanceclient's details already start with the status line
+            # ("403 Forbidden: ...") when the body is webob's.
+            details = ' '.join(str(e.details).split())
+            if not details.startswith('403'):
+                details = '403 ' + details
+            return None, 'refused: %s' % details
         return body, '200, %d bytes, sha256 %s' % (
             len(body), hashlib.sha256(body).hexdigest()[:16])
 
