@@ -141,11 +141,13 @@ from glance_deactivate import config
 from glance_deactivate import context as request_context
 from glance_deactivate import guards
 from glance_deactivate import listing
+from glance_deactivate import matching
 from glance_deactivate import native
 from glance_deactivate import notifications
 from glance_deactivate import opts
 from glance_deactivate import overlay
 from glance_deactivate import policies
+from glance_deactivate import quarantines_api
 from glance_deactivate import reading
 from glance_deactivate import records_api
 from glance_deactivate import routing
@@ -197,6 +199,10 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             application, self._find, self._get_image, self._allows)
         self.records = records_api.RecordsController(
             self.store, self.policy, self._get_image, self.oslo_conf)
+        self.quarantines = quarantines_api.QuarantinesController(
+            self.store, self.policy, self._get_image,
+            matching.Scanner(application, self.options.max_rewrite_bytes),
+            notifier=self.notifier, conf=self.oslo_conf)
         self._warned_anonymous = False
         # Schemas the image service was seen to list 'deactivated' in.
         self._schemas_ok = set()
@@ -220,6 +226,11 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             routing.DEACTIVATION: self.records,
             routing.DEACTIVATIONS: self.records,
             routing.RECORD_SCHEMA: self.records,
+            routing.QUARANTINES: self.quarantines,
+            routing.QUARANTINE_NEW: self.quarantines,
+            routing.QUARANTINE: self.quarantines,
+            routing.QUARANTINE_LIFT: self.quarantines,
+            routing.QUARANTINE_SCHEMA: self.quarantines,
         }
 
     def __call__(self, environ, start_response):

@@ -15,7 +15,8 @@
 """A small Glance-like image app for unit tests, and a request helper.
 
 ``FakeImageApp`` answers the few v2 calls the filter reads (show, list with
-``status``/``id=in:``/``limit``/``marker``, create, delete, file, schema)
+``status``/``id=in:``/``os_hash_value``/``checksum``/``os_hidden``/
+``limit``/``marker``, create, delete, file, schema)
 with the visibility rule of Glance (public, or owned by the caller, or
 admin) and the same 404 message.  Its schema lacks ``deactivated``, like an
 image service older than Kilo.  It records every request it sees and hands
@@ -78,15 +79,16 @@ class FakeImageApp(object):
         self.import_methods = None
 
     def add(self, image_id, owner='p1', visibility='private',
-            status='active', data=b'DATA'):
-        self.images[image_id] = {
+            status='active', data=b'DATA', **fields):
+        """An image; ``fields`` adds others (``os_hash_value``, ...)."""
+        self.images[image_id] = dict(fields, **{
             'id': image_id, 'owner': owner, 'visibility': visibility,
             'status': status, 'name': 'img-%s' % image_id[:8],
             'locations': [{'url': 'file:///images/%s' % image_id,
                            'metadata': {}}],
             'direct_url': 'file:///images/%s' % image_id,
             '_data': data,
-        }
+        })
         return image_id
 
     @staticmethod
@@ -166,6 +168,16 @@ class FakeImageApp(object):
             wanted = (status[3:].split(',') if status.startswith('in:')
                       else [status])
             images = [i for i in images if i['status'] in wanted]
+        # Glance's equality filters on the hashes, and os_hidden (without
+        # it Glance leaves hidden images out; the fake lists them).
+        for name in ('os_hash_value', 'checksum'):
+            if name in filters:
+                images = [i for i in images
+                          if i.get(name) == filters[name]]
+        if 'os_hidden' in filters:
+            hidden = filters['os_hidden'] == 'true'
+            images = [i for i in images
+                      if bool(i.get('os_hidden')) == hidden]
         ids = filters.get('id')
         if ids:
             wanted = ids[3:].split(',') if ids.startswith('in:') else [ids]
