@@ -17,7 +17,9 @@
 ``GET /v2/images/{image_id}/deactivation``
     Whether the image is deactivated now, since when, by whom (user,
     project, whether as an administrator), the reason, the hold and the
-    event that made the deactivation; and the image's history, newest
+    event that made the deactivation; the live content quarantine its data
+    matches, if any (``quarantine_id``: the image is then deactivated
+    whether or not it has a record of its own); and the image's history, newest
     first, one page of it (``limit``, ``marker`` = an event id; the answer
     has ``first`` and, unless it is the last page, ``next``).  Policy
     rule ``image_deactivation:get_deactivation`` (default: admin).
@@ -193,11 +195,16 @@ def link(path, params, marker=None):
     return '%s?%s' % (path, parse.urlencode(pairs))
 
 
-def record_view(image_id, record, deactivated):
-    """The current state of ``image_id`` (``record`` may be None)."""
+def record_view(image_id, record, deactivated, quarantine_id=None):
+    """The current state of ``image_id`` (``record`` may be None).
+
+    :param quarantine_id: the live quarantine the image's content matches
+        (None: none).
+    """
     view = {
         'image_id': image_id,
         'deactivated': deactivated,
+        'quarantine_id': quarantine_id,
         'deactivated_at': None,
         'deactivated_by': None,
         'reason': None,
@@ -236,6 +243,7 @@ def event_view(event):
         'reason': event.reason,
         'owner': event.owner,
         'hold': bool(event.held),
+        'quarantine_id': event.quarantine_id,
     }
 
 
@@ -367,13 +375,20 @@ class RecordsController(PagedController):
             'reading the deactivation of image %s' % image_id)
         if refused is not None:
             return refused
-        record = self.store.get(image_id)
+        state = self.store.state(image_id)
+        record = next((r for r in state.records if r.applies_to(image_id)),
+                      None)
+        quarantined = state.live.match(image)
         status = overlay.effective_status(
-            image, {image_id} if record is not None else frozenset())
+            image, {image_id} if record is not None or quarantined
+            else frozenset())
+        if status != images.DEACTIVATED:
+            quarantined = None
         events = self._page(MSG_EVENT_MARKER, marker, self.store.history,
                             image_id=image_id, limit=limit + 1)
         document = record_view(image_id, record,
-                               status == images.DEACTIVATED)
+                               status == images.DEACTIVATED,
+                               quarantined.id if quarantined else None)
         path = document['self']
         link_params = self._link_params(params, PAGE)
         document.update({

@@ -23,6 +23,7 @@ image service older than Kilo.  It records every request it sees and hands
 out file bodies through ``RecordingIter`` to prove streaming.
 """
 
+import hashlib
 import json
 import os
 from urllib import parse
@@ -38,6 +39,24 @@ from glance_deactivate import middleware
 
 SCHEMA_STATUSES = ['queued', 'saving', 'active', 'killed', 'deleted',
                    'pending_delete']
+
+
+class CountingStore(object):
+    """A state store that counts the calls made through it."""
+
+    def __init__(self, store):
+        self.store = store
+        self.calls = []
+
+    def __getattr__(self, name):
+        target = getattr(self.store, name)
+        if not callable(target):
+            return target
+
+        def counted(*args, **kwargs):
+            self.calls.append(name)
+            return target(*args, **kwargs)
+        return counted
 
 
 class RecordingIter(object):
@@ -193,6 +212,20 @@ class FakeImageApp(object):
             body['next'] = '/v2/images?' + parse.urlencode(
                 rest + [('marker', page[-1]['id'])])
         return webob.Response(json_body=body)
+
+
+def hashes(data):
+    """The hash fields Glance shows for ``data`` (None: no data yet).
+
+    For ``FakeImageApp.add(..., **hashes(data))``.
+    """
+    if data is None:
+        return {'checksum': None, 'os_hash_algo': None,
+                'os_hash_value': None}
+    return {'checksum': hashlib.md5(data,
+                                    usedforsecurity=False).hexdigest(),
+            'os_hash_algo': 'sha512',
+            'os_hash_value': hashlib.sha512(data).hexdigest()}
 
 
 def request(path, method='GET', project='p1', roles=('member', 'reader'),
