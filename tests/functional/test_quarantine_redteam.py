@@ -250,6 +250,25 @@ class QuarantineRedTeamTest(fixtures.GlanceTestCase):
                 self.assertEqual(sorted(matched + [own] + clean),
                                  sorted(every), sort)
 
+    def test_listing_spellings_never_show_it_active(self):
+        data = unique_data()
+        name = 'qred-%s' % uuid.uuid4().hex[:8]
+        image_id = self.create_image(OWNER, data=data, name=name)
+        self.quarantine(data)
+        for path in ('/v2/images', '/v2/images/', '//v2//images',
+                     '/v2/images//', '/v2/images/?', '/v2/images;',
+                     '/v2/images?', '/v2/images?limit=50;sort_dir=asc',
+                     '/v2/images%3F', '/v2/images/detail'):
+            sep = '&' if '?' in path and not path.endswith('?') else (
+                '' if path.endswith('?') else '?')
+            resp = self.get(path + sep + 'name=' + name, OWNER)
+            self.assertLess(resp.status_code, 500, path)
+            if resp.status_code != 200:
+                continue
+            self.assertNotIn(b'"active"', resp.content, path)
+            self.assertNotIn(b'direct_url', resp.content, path)
+            self.assertIn(image_id, resp.text, path)
+
     # -- lifting --------------------------------------------------------------
 
     def test_lift_of_one_of_two_quarantines_keeps_it_deactivated(self):
@@ -264,6 +283,27 @@ class QuarantineRedTeamTest(fixtures.GlanceTestCase):
         self.lift(by_hash['id'])
         resp = self.get('/v2/images/%s/file' % image_id, OWNER)
         self.assertEqual(data, resp.content)
+
+    def test_lift_history_names_the_other_live_quarantine(self):
+        # Both quarantines exist before the image: a sighting records one
+        # quarantine the image matches; lifting either must not record a
+        # reactivation (nor announce one) while the other holds it.
+        for first in ('checksum', 'hash'):
+            data = unique_data()
+            made = {'checksum': self.quarantine(checksum=md5(data)),
+                    'hash': self.quarantine(data)}
+            image_id = self.create_image(OWNER, data=data)
+            self.assert_deactivated(image_id)
+            self.lift(made[first]['id'])
+            self.assert_deactivated(image_id)
+            resp = self.get('/v2/images/%s/deactivation' % image_id, ADMIN)
+            self.assertEqual(200, resp.status_code, resp.text)
+            history = resp.json()['history']
+            self.assertEqual(
+                [], [e for e in history if e['action'] == 'reactivate' and
+                     e['outcome'] == 'changed'], (first, history))
+            second = 'hash' if first == 'checksum' else 'checksum'
+            self.lift(made[second]['id'])
 
     # -- the quarantine API ---------------------------------------------------
 
