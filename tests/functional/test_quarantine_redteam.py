@@ -269,6 +269,46 @@ class QuarantineRedTeamTest(fixtures.GlanceTestCase):
             self.assertNotIn(b'direct_url', resp.content, path)
             self.assertIn(image_id, resp.text, path)
 
+    def test_combined_status_filters(self):
+        data = unique_data()
+        name = 'qred-%s' % uuid.uuid4().hex[:8]
+        matched = self.create_image(OWNER, data=data, name=name)
+        queued = self.create_image(OWNER, data=None, name=name)
+        clean = self.create_image(OWNER, data=unique_data(), name=name)
+        self.quarantine(checksum=md5(data))
+        for status, wanted in (
+                ('in:active,queued', [queued, clean]),
+                ('in:deactivated,queued', [matched, queued]),
+                ('in:active,deactivated', [matched, clean]),
+                ('in:"deactivated"', [matched]),
+                ('deactivated', [matched]),
+                ('active', [clean])):
+            for extra in ('', '&sort=status:asc', '&sort=name:asc,status:desc',
+                          '&limit=1', '&sort_key=status&limit=1'):
+                found = self.listed_ids('name=%s&status=%s%s' % (
+                    name, status, extra))
+                self.assertEqual(sorted(wanted), sorted(found),
+                                 status + extra)
+
+    def test_quarantine_list_queries_are_4xx(self):
+        for query in ('limit=abc', 'limit=-1', 'limit=1e3', 'limit=',
+                      'status=',
+                      'status=LIVE', 'marker=', 'foo=1', 'limit=x&limit=1',
+                      '%ff=1', 'status=%ff', 'marker=%00', '_method=POST'):
+            resp = self.get('/v2/quarantines?' + query, ADMIN)
+            self.assertEqual(400, resp.status_code, query)
+            resp = self.get('/v2/quarantines?' + query, OWNER)
+            self.assertIn(resp.status_code, (400, 403), query)
+        # A huge limit is the largest page, as Glance caps its own.
+        resp = self.get('/v2/quarantines?limit=%d' % 10 ** 30, ADMIN)
+        self.assertEqual(200, resp.status_code, resp.text)
+        for path in ('/v2/schemas/quarantine/', '/v2/schemas/quarantines//',
+                     '/v2/quarantines/', '/v2/quarantines//x',
+                     '/v2/quarantines/x/actions/lift/'):
+            resp = self.get(path, OWNER)
+            self.assertLess(resp.status_code, 500, path)
+            self.assertNotIn(b'"os_hash_value"', resp.content, path)
+
     # -- lifting --------------------------------------------------------------
 
     def test_lift_of_one_of_two_quarantines_keeps_it_deactivated(self):
