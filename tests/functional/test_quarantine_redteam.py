@@ -448,6 +448,49 @@ class QuarantineRedTeamTest(fixtures.GlanceTestCase):
         self.assertNotIn(md5(b'x'), resp.text)
 
 
+class CachedQuarantineTest(fixtures.GlanceTestCase):
+    """Glance's image cache after the filter holds a quarantined image."""
+
+    PREFIX = 'gd-qred-cache-'
+    SERVER_KWARGS = {'mode': 'filter', 'caching': True}
+
+    def test_a_cached_copy_is_refused_too(self):
+        data = unique_data()
+        image_id = self.create_image(OWNER, data=data)
+        shared = self.create_image(OWNER, data=data, visibility='shared')
+        # Pending, never accepted: the member sees it all the same.
+        resp = self.request('POST', '/v2/images/%s/members' % shared,
+                            dict(OWNER, **JSON),
+                            json={'member': fixtures.MEMBER_PROJECT})
+        self.assertEqual(200, resp.status_code, resp.text)
+        # Cached before the quarantine, by the owner's own download.
+        for each in (image_id, shared):
+            resp = self.get('/v2/images/%s/file' % each, OWNER)
+            self.assertEqual(data, resp.content)
+        resp = self.request('POST', '/v2/quarantines', dict(ADMIN, **JSON),
+                            json={'image_id': image_id, 'reason': 'r'})
+        self.assertEqual(201, resp.status_code, resp.text)
+        quarantine_id = resp.json()['id']
+        for _attempt in range(3):
+            for each, caller in ((image_id, OWNER), (shared, OWNER),
+                                 (shared, SHARED)):
+                for extra in ({}, {'Range': 'bytes=0-99'}):
+                    resp = self.get('/v2/images/%s/file' % each,
+                                    dict(caller, **extra))
+                    self.assertEqual(403, resp.status_code, resp.text)
+                    self.assertNotIn(data[:32], resp.content)
+        resp = self.request('PUT', '/v2/cache/%s' % image_id, ADMIN)
+        self.assertEqual(400, resp.status_code, resp.text)
+        resp = self.get('/v2/images/%s/file' % image_id, ADMIN)
+        self.assertEqual(data, resp.content)
+        resp = self.request(
+            'POST', '/v2/quarantines/%s/actions/lift' % quarantine_id,
+            dict(ADMIN, **JSON), json={'reason': 'done'})
+        self.assertEqual(200, resp.status_code, resp.text)
+        resp = self.get('/v2/images/%s/file' % image_id, OWNER)
+        self.assertEqual(data, resp.content)
+
+
 class PostgresStateOddInputTest(fixtures.GlanceTestCase):
     """The filter's state database on PostgreSQL, which refuses NUL.
 
