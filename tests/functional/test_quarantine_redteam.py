@@ -141,6 +141,18 @@ class QuarantineRedTeamTest(fixtures.GlanceTestCase):
             ('GET', '/v2/images/%s/locations' % image_id, {}),
             ('GET', '/v2/images/%s%%2Ffile' % image_id, {}),
             ('GET', '/v2/images/%s/fil%%65' % image_id, {}),
+            ('GET', '/v2.1/images/%s/file' % image_id, {}),
+            ('GET', '/v2.17/images/%s/file' % image_id, {}),
+            ('GET', '/v2.0/images/%s/file' % image_id, {}),
+            ('GET', '/V2/images/%s/file' % image_id, {}),
+            ('GET', '/images/%s/file' % image_id,
+             {'Accept': 'application/vnd.openstack.images-v2.1+json'}),
+            ('GET', '/v2/images/%s/file' % image_id,
+             {'Accept': 'application/vnd.openstack.images-v2.1+json'}),
+            ('GET', '/v2/images/%s/file' % image_id,
+             {'X-HTTP-Method-Override': 'PUT'}),
+            ('GET', '/v2/images/%s/file' % image_id,
+             {'Transfer-Encoding': 'chunked'}),
         ]
         for method, path, extra in probes:
             for caller in (OWNER, fixtures.SERVICE):
