@@ -27,6 +27,8 @@ match another test's images.
 
 import hashlib
 import html
+import http.server
+import threading
 import time
 import uuid
 
@@ -500,6 +502,79 @@ class CachedQuarantineTest(fixtures.GlanceTestCase):
             dict(ADMIN, **JSON), json={'reason': 'done'})
         self.assertEqual(200, resp.status_code, resp.text)
         resp = self.get('/v2/images/%s/file' % image_id, OWNER)
+        self.assertEqual(data, resp.content)
+
+
+class _Bytes(http.server.BaseHTTPRequestHandler):
+    """Serves ``server.data`` at any path."""
+
+    def do_GET(self):
+        data = self.server.data
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/octet-stream')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+class WebDownloadQuarantineTest(fixtures.GlanceTestCase):
+    """web-download from a small HTTP server on 127.0.0.1."""
+
+    PREFIX = 'gd-qred-web-'
+
+    @classmethod
+    def make_servers(cls, directory):
+        cls.source = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                     _Bytes)
+        cls.source.data = b''
+        threading.Thread(target=cls.source.serve_forever,
+                         daemon=True).start()
+        servers = super(WebDownloadQuarantineTest, cls).make_servers(
+            directory)
+        servers['glance'].extra_conf = (
+            '[import_filtering_opts]\n'
+            'allowed_hosts = [127.0.0.1]\n'
+            'allowed_ports = [%d]\n' % cls.source.server_address[1])
+        return servers
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super(WebDownloadQuarantineTest, cls).tearDownClass()
+        finally:
+            cls.source.shutdown()
+            cls.source.server_close()
+
+    def test_web_download_of_quarantined_bytes_ends_deactivated(self):
+        data = unique_data()
+        self.source.data = data
+        resp = self.request('POST', '/v2/quarantines', dict(ADMIN, **JSON),
+                            json={'os_hash_algo': 'sha512',
+                                  'os_hash_value': sha512(data),
+                                  'reason': 'feed'})
+        self.assertEqual(201, resp.status_code, resp.text)
+        image_id = self.create_image(OWNER, data=None)
+        resp = self.request(
+            'POST', '/v2/images/%s/import' % image_id, dict(OWNER, **JSON),
+            json={'method': {'name': 'web-download',
+                             'uri': 'http://127.0.0.1:%d/bad.img'
+                             % self.source.server_address[1]}})
+        self.assertEqual(202, resp.status_code, resp.text)
+        deadline = time.time() + IMPORT_WAIT
+        status = None
+        while time.time() < deadline:
+            status = self.status_of(image_id, OWNER)
+            if status not in ('queued', 'importing', 'saving'):
+                break
+            time.sleep(0.5)
+        self.assertEqual('deactivated', status)
+        resp = self.get('/v2/images/%s/file' % image_id, OWNER)
+        self.assertEqual(403, resp.status_code, resp.text)
+        self.assertNotIn(data[:32], resp.content)
+        resp = self.get('/v2/images/%s/file' % image_id, ADMIN)
         self.assertEqual(data, resp.content)
 
 
