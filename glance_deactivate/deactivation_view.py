@@ -40,7 +40,9 @@ request:
 Sightings
 ---------
 The first time a process sees an image match a quarantine (in a show, a
-listing page or a data guard), it records the match
+listing page or a data guard), it records the match (of every live
+quarantine the image matches, so that lifting one of two knows the other
+still holds it)
 (``DeactivationStore.record_match``): one ``image_quarantine_matches`` row
 and a ``deactivate``/``changed`` event carrying the quarantine's id and
 reason, and, for a new row, an ``image.deactivate`` notification whose
@@ -193,10 +195,13 @@ class View(object):
         if not live or not isinstance(image, dict) or (
                 image.get('status') != images.ACTIVE):
             return None
-        found = live.match(image)
-        if found is not None and self.sightings is not None:
-            self.sightings.saw(self.store, self.environ, found, image)
-        return found
+        found = live.matching(image)
+        if self.sightings is not None:
+            # Each one it matches: a lift of one then knows that another
+            # still holds the image (its reactivate event is a no-op).
+            for each in found:
+                self.sightings.saw(self.store, self.environ, each, image)
+        return found[0] if found else None
 
     def deactivated(self, image, records, live=None):
         """True when ``image`` is deactivated by a record or a quarantine.

@@ -446,6 +446,10 @@ class DeactivationStore(object):
             datetime, or a marker that is not a current record.
         """
         store_types.checked_limit(limit)
+        if not store_types.searchable(marker):
+            raise ValueError('unknown marker %r' % marker)
+        if not store_types.searchable(owner, deactivated_by):
+            return []
         query = store_queries.records_query(owner, deactivated_by, held,
                                             since, until, limit)
         with self._guard('read'):
@@ -475,6 +479,8 @@ class DeactivationStore(object):
         store_types.checked_limit(limit)
         if since is not None:
             since = store_types.stored_time(since, 'since')
+        if not store_types.searchable(marker):
+            raise ValueError('unknown marker %r' % marker)
         if image_id is not None:
             image_id = str(image_id)
             if not store_types.storable(image_id):

@@ -161,7 +161,8 @@ def checked_reason(reason):
 def checked_id(quarantine_id):
     """True for a string that can be a quarantine id."""
     return (isinstance(quarantine_id, str) and
-            0 < len(quarantine_id) <= models.EVENT_ID_LENGTH)
+            0 < len(quarantine_id) <= models.EVENT_ID_LENGTH and
+            store_types.searchable(quarantine_id))
 
 
 def _bump(session, live_delta):

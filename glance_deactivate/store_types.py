@@ -134,7 +134,19 @@ class DeactivationRecord(typing.NamedTuple):
 
 
 def storable(image_id):
-    return 0 < len(image_id) <= MAX_IMAGE_ID_LENGTH
+    """True for an id a row can hold (no NUL: PostgreSQL refuses it)."""
+    return (0 < len(image_id) <= MAX_IMAGE_ID_LENGTH and
+            searchable(image_id))
+
+
+def searchable(*values):
+    """True when no string among ``values`` holds a NUL character.
+
+    No stored value holds one (PostgreSQL refuses it in any statement,
+    as a database error): a value with one matches nothing.
+    """
+    return not any(isinstance(value, str) and '\x00' in value
+                   for value in values)
 
 
 def owner_id(value, name):

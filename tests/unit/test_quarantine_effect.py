@@ -185,6 +185,26 @@ class TestSightings(QuarantineTestCase):
                          (payload['image_id'], payload['quarantine_id'],
                           payload['event_id']))
 
+    def test_lifting_one_of_two_quarantines_reactivates_nothing(self):
+        by_checksum = self.quarantine(
+            checksum=fakes.hashes(BAD)['checksum'])
+        by_hash = self.quarantine(
+            os_hash_algo='sha512',
+            os_hash_value=fakes.hashes(BAD)['os_hash_value'])
+        image_id = add(self.app, BAD, owner='p1')
+        self.assertEqual('deactivated', self.status(image_id))
+        for found in (by_checksum, by_hash):
+            self.assertEqual([image_id],
+                             self.store.matched_images(found.id))
+        _lifted, events = self.lift(by_hash)
+        self.assertEqual([(image_id, 'reactivate', 'no-op')],
+                         [(e.image_id, e.action, e.outcome)
+                          for e in events])
+        self.assertEqual('deactivated', self.status(image_id))
+        _lifted, events = self.lift(by_checksum)
+        self.assertEqual(['changed'], [e.outcome for e in events])
+        self.assertEqual('active', self.status(image_id))
+
     def test_a_listing_and_a_guard_record_what_they_see(self):
         listed = add(self.app, BAD, owner='p1')
         found = self.quarantine()
