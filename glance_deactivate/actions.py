@@ -30,6 +30,13 @@ Checks run in Glance 33's order, with its status codes and messages:
    administrator can reactivate it.``, recorded as a ``refused`` event
    (decided in the transaction that reads the hold, so that a hold set a
    moment after the look-up stands too)
+4a. a reactivation of an image whose content matches a live quarantine
+   (``glance_deactivate.quarantine``) -> 403 ``This image's content is
+   quarantined (quarantine <id>): it stays deactivated until the
+   quarantine is lifted.``, recorded as a ``refused`` event carrying the
+   quarantine's id; nothing changes, not even the image's own record.
+   (A deactivation of such an image records one as usual, so that the
+   image stays deactivated after the lift.)
 5. an image the image service itself holds deactivated (a store with the
    feature): ``reactivate`` goes to the store's own action, as the caller
    (``glance_deactivate.native``); its refusal is the answer.  A caller
@@ -68,6 +75,8 @@ MSG_READ_ONLY = 'Read-only access'
 MSG_NOT_AUTHORIZED = 'You are not authorized to complete %s action.'
 MSG_HELD = ('This image was deactivated by an operator and is held: only '
             'an administrator can reactivate it.')
+MSG_QUARANTINED = ("This image's content is quarantined (quarantine %s): it "
+                   "stays deactivated until the quarantine is lifted.")
 MSG_BAD_STATUS = "Not allowed to %s image in status '%s'"
 MSG_UNRECORDABLE = 'This image cannot be deactivated here: %s.'
 MSG_METHOD_OVERRIDE = 'Method override (_method) is not supported.'
@@ -161,7 +170,9 @@ class ActionController(object):
                    request_id=None, environ=None):
         # The exact id the image service reports: never the path's spelling.
         image_id = str(image['id'])
-        record = self.store.get(image_id)
+        state = self.store.state(image_id)
+        record = next((r for r in state.records if r.applies_to(image_id)),
+                      None)
         held = bool(record is not None and record.held)
         lift_hold = True
         if transition.to_status == images.DEACTIVATED:
@@ -181,6 +192,20 @@ class ActionController(object):
                       transition.rule, transition.action, image_id)
             return webob.exc.HTTPForbidden(
                 explanation=MSG_NOT_AUTHORIZED % transition.action)
+        quarantined = self._quarantine_of(transition, image, state.live)
+        if quarantined is not None:
+            # Nothing the caller may do lifts it: only the quarantine's
+            # lift does (its record, if any, stays as it is).
+            event = self.store.append_event(
+                image_id, transition.action, state_store.REFUSED,
+                self.actor(context, request_id), reason=reason,
+                owner=image.get('owner'), held=held,
+                quarantine_id=quarantined.id)
+            LOG.info('Reactivation of image %s refused: its content is '
+                     'quarantined (quarantine %s, event %s)', image_id,
+                     quarantined.id, event.id)
+            return webob.exc.HTTPForbidden(
+                explanation=MSG_QUARANTINED % quarantined.id)
         if (held and not lift_hold and
                 image.get('status') == images.DEACTIVATED):
             # The store holds it deactivated too: refuse for the hold before
@@ -248,6 +273,18 @@ class ActionController(object):
                   'event': event.id, 'held': event.held})
         self._notify(transition, event)
         return webob.Response(status=204)
+
+    @staticmethod
+    def _quarantine_of(transition, image, live):
+        """The live quarantine that refuses ``transition`` of ``image``.
+
+        Only a reactivation is refused, of an image holding data (shown
+        ``active`` or ``deactivated`` by the service) that matches one.
+        """
+        if transition.to_status != images.ACTIVE or image.get(
+                'status') not in (images.ACTIVE, images.DEACTIVATED):
+            return None
+        return live.match(image)
 
     def _notify(self, transition, event):
         try:

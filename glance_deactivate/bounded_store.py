@@ -78,6 +78,38 @@ class BoundedStore(object):
     def get(self, image_id):
         return self._call(self.store.get, image_id)
 
+    def state(self, image_id):
+        return self._call(self.store.state, image_id)
+
+    def state_among(self, image_ids):
+        return self._call(self.store.state_among, list(image_ids))
+
+    def live_quarantines(self):
+        return self._call(self.store.live_quarantines)
+
+    def get_quarantine(self, quarantine_id):
+        return self._call(self.store.get_quarantine, quarantine_id)
+
+    def list_quarantines(self, live=None, limit=None, marker=None):
+        return self._call(self.store.list_quarantines, live=live,
+                          limit=limit, marker=marker)
+
+    def matched_images(self, quarantine_id):
+        return self._call(self.store.matched_images, quarantine_id)
+
+    def create_quarantine(self, content, actor, reason,
+                          source_image_id=None):
+        return self._call(self.store.create_quarantine, content, actor,
+                          reason, source_image_id=source_image_id)
+
+    def lift_quarantine(self, quarantine_id, actor, reason):
+        return self._call(self.store.lift_quarantine, quarantine_id, actor,
+                          reason)
+
+    def record_match(self, found, image_id, owner, actor):
+        return self._call(self.store.record_match, found, image_id, owner,
+                          actor)
+
     def deactivated_among(self, image_ids):
         return self._call(self.store.deactivated_among, list(image_ids))
 
@@ -101,10 +133,10 @@ class BoundedStore(object):
                           reason=reason, owner=owner, lift_hold=lift_hold)
 
     def append_event(self, image_id, action, outcome, actor, reason=None,
-                     owner=None, held=False):
+                     owner=None, held=False, quarantine_id=None):
         return self._call(self.store.append_event, image_id, action,
                           outcome, actor, reason=reason, owner=owner,
-                          held=held)
+                          held=held, quarantine_id=quarantine_id)
 
     def add(self, image_id, user_id=None, project_id=None, by_admin=False):
         return self._call(self.store.add, image_id, user_id=user_id,

@@ -55,6 +55,11 @@ other answer (404, ...) is returned as it is, with no database query at
 all.  A 2xx for an id with a candidate record then
 costs one look-up of the image as the caller, to confirm its exact id
 (``glance_deactivate.images``); the body is closed unread when refused.
+While a content quarantine is live (``glance_deactivate.quarantine``), a
+2xx for an id without a record costs that one look-up too: the image's
+hash is in its metadata, and an image matching a live quarantine is
+refused as a deactivated one.  With no quarantine live, the state query
+says so in the same round trip, and nothing more is asked.
 
 One 404 is read: Glance's database shows an image to some callers its
 image policy does not name at all (a member of the owning project whose
@@ -66,11 +71,19 @@ which holds the image as ``active``, answers them with its policy's bare
 404 (a missing id, another project's private image).  A bare 404 costs
 one state query, and for a deactivated id becomes the 403; every other
 404 is returned unread, with no query, as before.  See
-``DataGuard._policy_hidden``.
+``DataGuard._policy_hidden``.  A quarantined image without a record of
+its own keeps the bare 404 (where Glance, for an image it deactivated
+itself, would answer its 403): such a caller cannot read the image's
+metadata, so its hash cannot be known; the data is refused either way.
+A store that serves data (2xx) to a caller it hides the metadata from
+is refused while any quarantine is live, whatever the image: its hash
+cannot be checked, so the filter denies rather than guesses.
 
 *Writes* (upload, stage, import, new location, cache queue) must be
 decided before the service acts, so every one costs one state query and
-one look-up of the image as the caller, whether or not a record exists.
+one look-up of the image as the caller, whether or not a record exists;
+the looked-up document also says whether the image matches a live
+quarantine.
 An image the caller cannot see is then handed to the service unchanged,
 which gives its own answer for it.
 
@@ -249,17 +262,17 @@ class DataGuard(object):
     """Run the guards of the data routes.
 
     :param app: the wrapped image service.
-    :param find: ``find(image_id)``: the candidate records of a spelling
-        (``DeactivationStore.find``), or None when the state database is
-        down and ``fail_open`` is set.
+    :param view: ``view(environ)``: the request's
+        ``deactivation_view.View`` (whose ``state(image_id)`` is None when
+        the state database is down and ``fail_open`` is set).
     :param lookup: ``lookup(environ, image_id)``: ``(image, None)`` as the
         caller sees it, or ``(None, refusal)``.
     :param allows: ``allows(rule, environ, image)``: the policy decision.
     """
 
-    def __init__(self, app, find, lookup, allows):
+    def __init__(self, app, view, lookup, allows):
         self.app = app
-        self.find = find
+        self.view = view
         self.lookup = lookup
         self.allows = allows
 
@@ -288,13 +301,14 @@ class DataGuard(object):
         return self._before(guard, environ, start_response, image_id)
 
     def _before(self, guard, environ, start_response, image_id):
-        records = self.find(image_id)
+        view = self.view(environ)
+        state = view.state(image_id)
         image, refusal = self.lookup(environ, image_id)
-        if records is None or refusal is not None:
+        if state is None or refusal is not None:
             # The database is down with fail_open set, or the caller cannot
             # see the image: the service's own answer.
             return self.app(environ, start_response)
-        response = self._decide(guard, environ, image, records)
+        response = self._decide(guard, environ, image, view, state)
         if response is None:
             return self.app(environ, start_response)
         return response(environ, start_response)
@@ -353,9 +367,11 @@ class DataGuard(object):
             # as an admin (``not req.context.is_admin``; a system-scoped
             # admin token, say): its policy's bare 404 is the answer.
             return answer(environ, start_response)
-        records = self.find(image_id)
-        if not records or not any(record.applies_to(image_id)
-                                  for record in records):
+        # Only a record can be known here: the caller cannot read the
+        # image's hash, so a quarantined image keeps the service's 404.
+        state = self.view(environ).state(image_id)
+        if state is None or not any(record.applies_to(image_id)
+                                    for record in state.records):
             return answer(environ, start_response)
         LOG.info('Image %s is deactivated; %s %s refused to a caller the '
                  'image policy does not name', image_id,
@@ -363,24 +379,32 @@ class DataGuard(object):
         return guard.refusal(environ, self)(environ, start_response)
 
     def _decide_answered(self, guard, environ, image_id):
-        records = self.find(image_id)
-        if not records:
+        view = self.view(environ)
+        state = view.state(image_id)
+        if state is None or not (state.records or state.live):
             return None
+        # A candidate record, or live quarantines: one look-up of the
+        # image as the caller (its exact id, and its hash).
         image, refusal = self.lookup(environ, image_id)
         if refusal is not None:
             # The service answered the request itself (it knows the image)
-            # but does not show the caller its metadata, so the exact id
-            # cannot be confirmed: blocking may over-match.
+            # but does not show the caller its metadata, so neither the
+            # exact id nor the hash can be confirmed: deny, which may
+            # over-match (a live quarantine alone is enough).
             LOG.info('Image %s may be deactivated and its metadata is '
                      'hidden from the caller; %s %s refused', image_id,
                      environ['REQUEST_METHOD'], environ['PATH_INFO'])
             return guard.refusal(environ, self)
-        return self._decide(guard, environ, image, records)
+        return self._decide(guard, environ, image, view, state)
 
-    def _decide(self, guard, environ, image, records):
-        """The refusal for ``image`` (None: let the request through)."""
+    def _decide(self, guard, environ, image, view, state):
+        """The refusal for ``image`` (None: let the request through).
+
+        :param view: the request's ``deactivation_view.View``.
+        :param state: the ``store.State`` of the requested id.
+        """
         exact_id = image.get('id')
-        if not any(record.applies_to(exact_id) for record in records):
+        if not view.deactivated(image, state.records, state.live):
             return None
         if image.get('status') != images.ACTIVE:
             # The service's own status (queued, killed, ...) wins.

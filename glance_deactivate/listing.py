@@ -21,10 +21,12 @@ back:
 
 ``status=deactivated`` (alone)
     becomes ``status=in:active,deactivated&id=in:<deactivated ids>`` (the
-    filter's ids and those the store itself holds deactivated, see
-    ``glance_deactivate.native``): the store does the filtering, sorting
-    and paging, and the cost grows with the number of deactivated images,
-    not with the catalogue.
+    filter's ids, those the store itself holds deactivated, see
+    ``glance_deactivate.native``, and those of the images the caller can
+    list whose content matches a live quarantine, see
+    ``glance_deactivate.deactivation_view``): the store does the
+    filtering, sorting and paging, and the cost grows with the number of
+    deactivated images and quarantined hashes, not with the catalogue.
 ``status=active``, ``status=in:active,queued``
     asks the store for the same and drops the deactivated images from each
     page, fetching further pages to fill ``limit`` (cost grows with the
@@ -199,8 +201,9 @@ def planned_page(pairs: list, plan: Plan, fetch: typing.Callable,
     :param plan: the :class:`Plan` for it.
     :param fetch: ``fetch(store_pairs)``: the store's page for that query,
         a dict with an ``images`` list (it raises for any other answer).
-    :param deactivated_among: ``deactivated_among(ids)``: which of the
-        ids are deactivated (a set).
+    :param deactivated_among: ``deactivated_among(images)``: the ids of
+        the image documents that are deactivated (a set), by a record or
+        by their content (``glance_deactivate.deactivation_view``).
     :returns: a :class:`Page`.
     """
     limit = int_param(pairs, 'limit')
@@ -212,8 +215,7 @@ def planned_page(pairs: list, plan: Plan, fetch: typing.Callable,
         if document.get('next') and (limit is None or len(page) < limit):
             # The store's own page size (or its api_limit_max cap).
             limit = len(page)
-        page_deactivated = deactivated_among(
-            [image.get('id') for image in page])
+        page_deactivated = deactivated_among(page)
         deactivated |= page_deactivated
         marker = next_marker(document)
         for index, image in enumerate(page):
@@ -341,7 +343,8 @@ def status_segments(pairs: list, deactivated_ids: typing.Callable
     images, never with the catalogue.
 
     :param deactivated_ids: a callable returning every deactivated id (the
-        filter's and the store's own); called only when needed.
+        filter's, the store's own and the quarantined ones the caller can
+        list); called only when needed.
     :returns: the segments in the caller's order, or None when the
         listing is not sorted by status first (or Glance refuses its query).
     """

@@ -35,6 +35,15 @@ through to the image service unchanged and streamed.  Status codes and
 messages are Glance 33's own; an image the caller cannot see gets the
 service's own 404, never a 403, for the same work as a missing id.
 
+An image whose data matches a live *content quarantine* (by its hash, in
+any project, uploaded before or after the quarantine; see
+``glance_deactivate.quarantine``) is deactivated in every one of these
+senses until the quarantine is lifted, and reactivating it is refused
+with a 403 that names the quarantine.  Which images are deactivated is
+decided in one place, on the image documents the service returns
+(``glance_deactivate.deactivation_view``); with no quarantine live a
+request costs what it did before quarantines existed.
+
 In front of an image service that has the feature itself (Glance since
 Kilo), an image the *service* holds deactivated is left to it: its own
 ``reactivate`` action lifts it, asked as the caller, and the filter never
@@ -125,6 +134,13 @@ read the records and the history (rules
 ``image_deactivation:get_deactivation`` and
 ``image_deactivation:list_deactivations``, admin by default); see
 ``glance_deactivate.records_api``.
+
+Content quarantines are made, read and lifted through
+``POST /v2/quarantines``, ``GET /v2/quarantines[/{id}]`` and
+``POST /v2/quarantines/{id}/actions/lift`` (rules
+``image_deactivation:quarantine``, ``list_quarantines``,
+``get_quarantine`` and ``lift_quarantine``, admin by default); see
+``glance_deactivate.quarantines_api`` and ``doc/source/quarantine.rst``.
 """
 
 import importlib.metadata
@@ -139,13 +155,16 @@ from glance_deactivate import actions
 from glance_deactivate import bounded_store
 from glance_deactivate import config
 from glance_deactivate import context as request_context
+from glance_deactivate import deactivation_view
 from glance_deactivate import guards
 from glance_deactivate import listing
+from glance_deactivate import matching
 from glance_deactivate import native
 from glance_deactivate import notifications
 from glance_deactivate import opts
 from glance_deactivate import overlay
 from glance_deactivate import policies
+from glance_deactivate import quarantines_api
 from glance_deactivate import reading
 from glance_deactivate import records_api
 from glance_deactivate import routing
@@ -174,10 +193,12 @@ class DeactivateFilter(base.ConfigurableMiddleware):
     :param mapper: a ``routes.Mapper`` from ``routing.build_mapper``.
     :param notifier: a ``notifications.Notifier`` (built from conf if None:
         it sends nothing unless the host configures notifications).
+    :param sightings: a ``deactivation_view.Sightings``, shared by the
+        filters of one process (a new one if None).
     """
 
     def __init__(self, application, conf=None, store=None, policy=None,
-                 mapper=None, notifier=None):
+                 mapper=None, notifier=None, sightings=None):
         super(DeactivateFilter, self).__init__(application, conf)
         config.prepare(self.oslo_conf, self.conf)
         self.options = self.oslo_conf[opts.GROUP]
@@ -193,10 +214,16 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             self.store, self.policy, self._get_image, notifier=self.notifier,
             native=native.StoreActions(application, self._get_image,
                                        self.options.max_rewrite_bytes))
+        self.sightings = sightings or deactivation_view.Sightings(
+            self.notifier, self._actor)
         self.data_guard = guards.DataGuard(
-            application, self._find, self._get_image, self._allows)
+            application, self._view, self._get_image, self._allows)
         self.records = records_api.RecordsController(
             self.store, self.policy, self._get_image, self.oslo_conf)
+        self.quarantines = quarantines_api.QuarantinesController(
+            self.store, self.policy, self._get_image,
+            matching.Scanner(application, self.options.max_rewrite_bytes),
+            notifier=self.notifier, conf=self.oslo_conf)
         self._warned_anonymous = False
         # Schemas the image service was seen to list 'deactivated' in.
         self._schemas_ok = set()
@@ -220,6 +247,11 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             routing.DEACTIVATION: self.records,
             routing.DEACTIVATIONS: self.records,
             routing.RECORD_SCHEMA: self.records,
+            routing.QUARANTINES: self.quarantines,
+            routing.QUARANTINE_NEW: self.quarantines,
+            routing.QUARANTINE: self.quarantines,
+            routing.QUARANTINE_LIFT: self.quarantines,
+            routing.QUARANTINE_SCHEMA: self.quarantines,
         }
 
     def __call__(self, environ, start_response):
@@ -299,8 +331,14 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                       'request passed through unchecked')
             return None
 
-    def _find(self, image_id):
-        return self._checked(self.store.find, image_id)
+    def _view(self, environ):
+        """This request's ``deactivation_view.View``."""
+        return deactivation_view.View(self.store, self._checked,
+                                      self.sightings, environ)
+
+    def _actor(self, environ):
+        return self.actions.actor(request_context.from_environ(environ),
+                                  request_context.request_id(environ))
 
     def _hidden_locations(self, environ, images, deactivated):
         """Ids of deactivated images the caller may not see locations of.
@@ -365,16 +403,18 @@ class DeactivateFilter(base.ConfigurableMiddleware):
     # -- metadata -------------------------------------------------------
 
     def _image(self, environ, start_response, route):
-        records = self._find(route['image_id'])
-        if not records:
+        view = self._view(environ)
+        state = view.state(route['image_id'])
+        if state is None or not (state.records or state.live):
+            # Nothing can deactivate it: the answer passes unread.
             return self.application(environ, start_response)
         response = upstream.call(self.application, environ)
         _body, document = self._read_document(response)
         if not isinstance(document, dict):
             return response(environ, start_response)
         image_id = document.get('id')
-        deactivated = {image_id} if any(
-            record.applies_to(image_id) for record in records) else set()
+        deactivated = {image_id} if view.deactivated(
+            document, state.records, state.live) else set()
         hidden = self._hidden_locations(environ, [document], deactivated)
         if overlay.overlay_image(document, deactivated, hidden):
             return self._respond_json(environ, start_response, response,
@@ -423,37 +463,63 @@ class DeactivateFilter(base.ConfigurableMiddleware):
 
     def _list(self, environ, start_response, route):
         pairs = reading.query_pairs(environ)
-        ids = self._deactivated_ids(environ)
-        if listing.sorted_by_status(pairs) and self._checked(
-                self.store.list_ids, 1):
+        view = self._view(environ)
+        ids = self._deactivated_ids(environ, pairs, view)
+        if listing.sorted_by_status(pairs) and self._any_deactivated(view):
             segments = self._checked(listing.status_segments, pairs, ids)
             if segments is not None:
                 return self._status_sorted_list(environ, start_response,
-                                                pairs, segments)
+                                                pairs, segments, view)
         order = status_ties.plan(pairs)
-        if order is not None and self._checked(self.store.list_ids, 1):
+        if order is not None and self._any_deactivated(view):
             return self._later_status_list(environ, start_response, pairs,
-                                           order, ids)
+                                           order, ids, view)
         plan = self._checked(listing.plan, pairs, ids)
         if plan is None:
-            return self._overlay_list(environ, start_response)
-        return self._planned_list(environ, start_response, pairs, plan)
+            return self._overlay_list(environ, start_response, view)
+        return self._planned_list(environ, start_response, pairs, plan,
+                                  view)
 
-    def _deactivated_ids(self, environ):
-        """A callable: every deactivated id, the filter's and the store's.
+    def _any_deactivated(self, view):
+        """True when a record or a live quarantine may deactivate one.
 
-        Asked once per request at most.
+        Without either, the store's own order is Glance's.
+        """
+        return bool(self._checked(self.store.list_ids, 1) or view.live())
+
+    def _deactivated_ids(self, environ, pairs, view):
+        """A callable: every deactivated id the listing may show.
+
+        The filter's records, the store's own deactivated images
+        (``native``) and, while quarantines are live, the images matching
+        them that the caller can list (one sub-listing per quarantined
+        hash, as the caller, with the caller's ``pairs`` scope; see
+        ``deactivation_view.quarantined_ids``).  Asked once per request at
+        most.
         """
         known = []
 
         def ids():
             if not known:
-                known.append(set(self.store.list_ids()) |
-                             native.deactivated_ids(
-                                 self.application, environ,
-                                 self.options.max_rewrite_bytes))
+                found = set(self.store.list_ids()) | native.deactivated_ids(
+                    self.application, environ,
+                    self.options.max_rewrite_bytes)
+                found |= deactivation_view.quarantined_ids(
+                    view.live(), pairs, self._sub_listing(environ))
+                known.append(found)
             return known[0]
         return ids
+
+    def _sub_listing(self, environ):
+        """``fetch(pairs)``: the service's listing for a query, as the caller.
+
+        See ``matching.listing`` (it raises ``matching.ScanFailed`` for an
+        answer that is not a listing).
+        """
+        def fetch(pairs):
+            return matching.listing(self.application, environ, pairs,
+                                    self.options.max_rewrite_bytes)
+        return fetch
 
     def _create(self, environ, start_response, route):
         response = upstream.call(self.application, environ)
@@ -475,15 +541,14 @@ class DeactivateFilter(base.ConfigurableMiddleware):
                       'that id could not be checked (database unavailable: '
                       '%s)', image_id, e)
 
-    def _overlay_list(self, environ, start_response):
+    def _overlay_list(self, environ, start_response, view):
         response = upstream.call(self.application, environ)
         _body, document = self._read_document(response)
         images = document.get('images') if isinstance(
             document, dict) else None
         if not isinstance(images, list):
             return response(environ, start_response)
-        ids = [image.get('id') for image in images]
-        deactivated = self._checked(self.store.deactivated_among, ids)
+        deactivated = view.among(images)
         if not deactivated:
             return response(environ, start_response)
         hidden = self._hidden_locations(environ, images,
@@ -492,9 +557,10 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         return self._respond_json(environ, start_response, response,
                                   document)
 
-    def _planned_list(self, environ, start_response, pairs, plan):
-        return self._listed(environ, start_response, lambda fetch, among: (
-            listing.planned_page(pairs, plan, fetch, among)))
+    def _planned_list(self, environ, start_response, pairs, plan, view):
+        def run(fetch, among):
+            return listing.planned_page(pairs, plan, fetch, among)
+        return self._listed(environ, start_response, view, run)
 
     def _marker_image(self, environ, pairs):
         """``(found, image)`` for the caller's marker, asked as the caller.
@@ -512,30 +578,37 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             return False, None
         return True, image
 
-    def _status_sorted_list(self, environ, start_response, pairs, segments):
+    def _status_sorted_list(self, environ, start_response, pairs, segments,
+                            view):
         found, image = self._marker_image(environ, pairs)
         if not found:
-            return self._overlay_list(environ, start_response)
+            return self._overlay_list(environ, start_response, view)
         marker_status = None
         if image is not None:
-            marker_status = overlay.effective_status(
-                image, self._checked(self.store.deactivated_among,
-                                     [str(image.get('id'))]) or set())
-        return self._listed(environ, start_response, lambda fetch, among: (
-            listing.segmented_page(pairs, segments, marker_status, fetch,
-                                   among)))
+            marker_status = overlay.effective_status(image,
+                                                     view.among([image]))
+
+        def run(fetch, among):
+            return listing.segmented_page(pairs, segments, marker_status,
+                                          fetch, among)
+        return self._listed(environ, start_response, view, run)
 
     def _later_status_list(self, environ, start_response, pairs, order,
-                           ids):
+                           ids, view):
         found, image = self._marker_image(environ, pairs)
         if not found:
-            return self._overlay_list(environ, start_response)
-        return self._listed(environ, start_response, lambda fetch, among: (
-            status_ties.page(pairs, order, image, fetch,
-                             self._checked(ids) or set(), among)))
+            return self._overlay_list(environ, start_response, view)
 
-    def _listed(self, environ, start_response, run):
-        """Answer with ``run(fetch, deactivated_among)``'s listing.Page."""
+        def run(fetch, among):
+            return status_ties.page(pairs, order, image, fetch,
+                                    self._checked(ids) or set(), among)
+        return self._listed(environ, start_response, view, run)
+
+    def _listed(self, environ, start_response, view, run):
+        """Answer with ``run(fetch, deactivated_among)``'s listing.Page.
+
+        ``deactivated_among`` is ``view.among``: decided on the documents.
+        """
         answers = []
 
         def fetch(store_pairs):
@@ -553,7 +626,7 @@ class DeactivateFilter(base.ConfigurableMiddleware):
             return document
 
         try:
-            page = run(fetch, self._deactivated_among_once())
+            page = run(fetch, view.among)
         except _Answer as answer:
             return answer.response(environ, start_response)
         images = page.document['images']
@@ -562,24 +635,6 @@ class DeactivateFilter(base.ConfigurableMiddleware):
         # The last store page's answer carries the caller's page.
         return self._respond_json(environ, start_response, answers[-1],
                                   page.document)
-
-    def _deactivated_among_once(self):
-        """``deactivated_among`` for the pages of one request.
-
-        After its first failure with ``fail_open`` it stops asking, so that
-        a silent database costs a request one ``query_timeout`` at most.
-        """
-        failed = []
-
-        def deactivated_among(ids):
-            if failed:
-                return set()
-            found = self._checked(self.store.deactivated_among, ids)
-            if found is None:
-                failed.append(True)
-                return set()
-            return found
-        return deactivated_among
 
     # -- schemas ------------------------------------------------------------
 
@@ -640,5 +695,6 @@ def filter_factory(global_conf, **local_conf):
                                 store=prototype.store,
                                 policy=prototype.policy,
                                 mapper=prototype.mapper,
-                                notifier=prototype.notifier)
+                                notifier=prototype.notifier,
+                                sightings=prototype.sightings)
     return _filter

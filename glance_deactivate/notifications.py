@@ -36,6 +36,17 @@ image is held by an operator after the event (a reactivation: false),
 ``event_id`` the event in the image's history, ``created_at`` its time
 (UTC, microseconds).
 
+Content quarantine (``glance_deactivate.quarantines_api``) adds
+``image.content_quarantine.start`` (a quarantine made) and
+``image.content_quarantine.end`` (one lifted), whose payload is the
+quarantine's document without its links: ``id``, ``status``,
+``os_hash_algo``, ``os_hash_value``, ``checksum``, ``reason``,
+``created_at``, ``created_by``, ``source_image_id``, ``lifted_at``,
+``lifted_by``, ``lift_reason``.  The ``image.deactivate`` of an image
+found to match a quarantine and the ``image.reactivate`` of an image a
+lift reactivated carry the payload above plus ``quarantine_id``.
+``disabled_notifications`` stops them by name or by the group ``image``.
+
 Configuration
 -------------
 The host's standard options, read as Glance reads them
@@ -95,6 +106,9 @@ LOG = logging.getLogger(__name__)
 
 DEACTIVATE = 'image.deactivate'
 REACTIVATE = 'image.reactivate'
+# Content quarantine (glance_deactivate.quarantines_api).
+QUARANTINE_START = 'image.content_quarantine.start'
+QUARANTINE_END = 'image.content_quarantine.end'
 
 # The payload (built by glance_deactivate.actions.payload from the event).
 PAYLOAD_KEYS = ('image_id', 'owner', 'user_id', 'project_id', 'reason',

@@ -54,6 +54,27 @@ may widen it to the owning project with one rule in ``policy.yaml``::
 rule ending in ``project_id:%(project_id)s`` lets a project list the
 records of the images it owns, and only with ``?owner=<its id>``.
 
+Content quarantine (``glance_deactivate.quarantines_api``) has four:
+
+================================================  =========================
+Rule                                              Default
+================================================  =========================
+``image_deactivation:quarantine``                 admin
+``image_deactivation:lift_quarantine``            admin
+``image_deactivation:get_quarantine``             admin
+``image_deactivation:list_quarantines``           admin
+================================================  =========================
+
+``quarantine`` is checked against the image a quarantine is made from
+(after the image service showed it to the caller: an image the caller
+cannot see is its 404 first), or against an empty target for a
+quarantine by hash.  ``get_quarantine`` and ``lift_quarantine`` are
+checked against the quarantine (``id``, and the ``project_id`` and
+``user_id`` of its creator); a caller they refuse gets the same 404 as
+for a quarantine that does not exist.  ``list_quarantines`` has an empty
+target; a caller it refuses gets a 403.  A quarantine deactivates images
+of every project, so widen these rules with care.
+
 ``is_admin:True`` matches a caller the host already treats as an
 administrator (Glance's ``context_is_admin`` rule, or its unauthenticated
 "noauth" pipeline).  The target of every check carries the image's
@@ -184,9 +205,68 @@ rules.extend([
 ])
 
 
+# Content quarantine: make, lift, read one, list.
+QUARANTINE = PREFIX + 'quarantine'
+LIFT_QUARANTINE = PREFIX + 'lift_quarantine'
+GET_QUARANTINE = PREFIX + 'get_quarantine'
+LIST_QUARANTINES = PREFIX + 'list_quarantines'
+
+rules.extend([
+    policy.DocumentedRuleDefault(
+        name=QUARANTINE,
+        check_str=ADMIN_CHECK,
+        scope_types=['project'],
+        description='Quarantine a content: every image whose data has the '
+                    'hash given, or the hash of the image named, in any '
+                    'project, now or later, is deactivated while the '
+                    'quarantine is live. Made from an image, the target is '
+                    'that image (checked after the image service shows it '
+                    'to the caller); made from a hash, the target is '
+                    'empty.',
+        operations=[{'path': '/v2/quarantines', 'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=LIFT_QUARANTINE,
+        check_str=ADMIN_CHECK,
+        scope_types=['project'],
+        description='Lift a quarantine: the images it held are reactivated '
+                    'unless deactivated on their own. The target is the '
+                    'quarantine (id, and project_id and user_id of its '
+                    'creator); a caller refused gets the 404 of a missing '
+                    'quarantine.',
+        operations=[{'path': '/v2/quarantines/{quarantine_id}/actions/lift',
+                     'method': 'POST'}]),
+    policy.DocumentedRuleDefault(
+        name=GET_QUARANTINE,
+        check_str=ADMIN_CHECK,
+        scope_types=['project'],
+        description='Read one quarantine and the images it matches (those '
+                    'the caller can see). The target is the quarantine; a '
+                    'caller refused gets the 404 of a missing quarantine.',
+        operations=[{'path': '/v2/quarantines/{quarantine_id}',
+                     'method': 'GET'}]),
+    policy.DocumentedRuleDefault(
+        name=LIST_QUARANTINES,
+        check_str=ADMIN_CHECK,
+        scope_types=['project'],
+        description='List the quarantines, live and lifted. The target is '
+                    'empty.',
+        operations=[{'path': '/v2/quarantines', 'method': 'GET'}]),
+])
+
+
 def list_rules():
     """The ``oslo.policy.policies`` entry point."""
     return rules
+
+
+def quarantine_target(quarantine):
+    """The policy target for a quarantine (a ``quarantine.Quarantine``)."""
+    return {
+        'id': quarantine.id,
+        'quarantine_id': quarantine.id,
+        'project_id': quarantine.project_id,
+        'user_id': quarantine.user_id,
+    }
 
 
 def image_target(image, held=False):
@@ -247,6 +327,15 @@ class Policy(object):
         """
         return bool(self.enforcer.authorize(
             rule, image_target(image, held), credentials(context)))
+
+    def allows_target(self, rule: str, context, target: dict) -> bool:
+        """True when ``rule`` allows the caller on ``target`` (a dict).
+
+        As :meth:`allows`, for targets that are not images (a quarantine,
+        see :func:`quarantine_target`; ``{}`` for a collection).
+        """
+        return bool(self.enforcer.authorize(
+            rule, dict(target), credentials(context)))
 
     def is_admin(self, context) -> bool:
         """True when the caller passes ``image_deactivation:admin``.

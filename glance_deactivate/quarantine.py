@@ -247,19 +247,29 @@ class LiveQuarantines(object):
         return iter(self._all)
 
     def match(self, image) -> Quarantine | None:
-        """The (oldest) live quarantine ``image`` matches, or None."""
+        """The oldest live quarantine ``image`` matches, or None."""
+        found = self.matching(image)
+        return found[0] if found else None
+
+    def matching(self, image) -> list:
+        """Every live quarantine ``image`` matches, oldest first.
+
+        Two at most: one by multihash, one by checksum (no two live
+        quarantines share either).  An image held by both stays
+        deactivated when one is lifted, so both matches are recorded.
+        """
         if not self._all or not isinstance(image, dict):
-            return None
+            return []
+        found = []
         value = _lower(image.get('os_hash_value'))
         if value:
-            found = self._by_hash.get(
-                (_lower(image.get('os_hash_algo')), value))
-            if found is not None:
-                return found
+            found.append(self._by_hash.get(
+                (_lower(image.get('os_hash_algo')), value)))
         checksum = _lower(image.get('checksum'))
         if checksum:
-            return self._by_checksum.get(checksum)
-        return None
+            found.append(self._by_checksum.get(checksum))
+        distinct = {q.id: q for q in found if q is not None}
+        return sorted(distinct.values(), key=lambda q: (q.created_at, q.id))
 
     def matched_ids(self, images) -> dict:
         """``{image id: quarantine}`` for the documents that match."""

@@ -17,7 +17,9 @@
 ``GET /v2/images/{image_id}/deactivation``
     Whether the image is deactivated now, since when, by whom (user,
     project, whether as an administrator), the reason, the hold and the
-    event that made the deactivation; and the image's history, newest
+    event that made the deactivation; the live content quarantine its data
+    matches, if any (``quarantine_id``: the image is then deactivated
+    whether or not it has a record of its own); and the image's history, newest
     first, one page of it (``limit``, ``marker`` = an event id; the answer
     has ``first`` and, unless it is the last page, ``next``).  Policy
     rule ``image_deactivation:get_deactivation`` (default: admin).
@@ -117,7 +119,7 @@ PAGE = ('limit', 'marker')
 FILTERS = ('owner', 'deactivated_by', 'hold', 'since', 'until')
 
 
-class _BadRequest(Exception):
+class BadRequest(Exception):
     """A query parameter Glance would refuse: 400 with this message."""
 
 
@@ -143,9 +145,9 @@ def parse_limit(value):
     try:
         limit = int(value)
     except ValueError:
-        raise _BadRequest(MSG_LIMIT_INTEGER)
+        raise BadRequest(MSG_LIMIT_INTEGER)
     if limit < 0:
-        raise _BadRequest(MSG_LIMIT_POSITIVE)
+        raise BadRequest(MSG_LIMIT_POSITIVE)
     return limit
 
 
@@ -159,14 +161,14 @@ def parse_time(name, value):
         parsed = timeutils.normalize_time(timeutils.parse_isotime(value))
     except (ValueError, OverflowError):
         # OverflowError: an offset pushing year 1 or 9999 out of range.
-        raise _BadRequest(MSG_TIME % name)
+        raise BadRequest(MSG_TIME % name)
     return parsed.replace(tzinfo=datetime.timezone.utc)
 
 
 def parse_boolean(name, value):
     """``true`` or ``false``, exactly, as Glance's ``protected`` filter."""
     if value not in ('true', 'false'):
-        raise _BadRequest(MSG_BOOLEAN % (value, name))
+        raise BadRequest(MSG_BOOLEAN % (value, name))
     return value == 'true'
 
 
@@ -183,7 +185,7 @@ def record_path(image_id):
     return RECORD_PATH % parse.quote(str(image_id), safe='')
 
 
-def _link(path, params, marker=None):
+def link(path, params, marker=None):
     """``path`` with ``params`` (a list of pairs) and ``marker`` if given."""
     pairs = list(params)
     if marker is not None:
@@ -193,11 +195,16 @@ def _link(path, params, marker=None):
     return '%s?%s' % (path, parse.urlencode(pairs))
 
 
-def record_view(image_id, record, deactivated):
-    """The current state of ``image_id`` (``record`` may be None)."""
+def record_view(image_id, record, deactivated, quarantine_id=None):
+    """The current state of ``image_id`` (``record`` may be None).
+
+    :param quarantine_id: the live quarantine the image's content matches
+        (None: none).
+    """
     view = {
         'image_id': image_id,
         'deactivated': deactivated,
+        'quarantine_id': quarantine_id,
         'deactivated_at': None,
         'deactivated_by': None,
         'reason': None,
@@ -236,10 +243,11 @@ def event_view(event):
         'reason': event.reason,
         'owner': event.owner,
         'hold': bool(event.held),
+        'quarantine_id': event.quarantine_id,
     }
 
 
-def _json(document, status=200):
+def json_response(document, status=200):
     # As Glance's JSONResponseSerializer: UTF-8, not ASCII-escaped.
     response = webob.Response(status=status,
                               content_type='application/json',
@@ -248,35 +256,28 @@ def _json(document, status=200):
     return response
 
 
-class RecordsController(object):
-    """The read API's three routes.
+class PagedController(object):
+    """What the filter's own JSON APIs share: query, limits, policy, pages.
 
-    :param store: a DeactivationStore (``get``, ``history``,
-        ``list_records``).
+    Subclasses set ``self._routes`` (route name -> method taking ``req``
+    and ``route``); a ``BadRequest`` raised by a method is a 400 with its
+    message.  ``glance_deactivate.quarantines_api`` is the other user.
+
     :param policy: a policies.Policy.
-    :param lookup: ``lookup(environ, image_id)`` returning ``(image, None)``
-        with the image as the caller sees it, or ``(None, response)`` with
-        the image service's own refusal (``upstream.get_image``).
     :param conf: the filter's ConfigOpts (for the host's page limits).
     """
 
-    def __init__(self, store, policy, lookup, conf=None):
-        self.store = store
+    def __init__(self, policy, conf=None):
         self.policy = policy
-        self.lookup = lookup
         self.default_limit, self.max_limit = page_limits(conf)
-        self._routes = {
-            routing.DEACTIVATION: self.show,
-            routing.DEACTIVATIONS: self.index,
-            routing.RECORD_SCHEMA: self.schema,
-        }
+        self._routes = {}
 
     def __call__(self, environ, start_response, route):
-        """The filter's handler for the read API's routes."""
+        """The filter's handler for the controller's routes."""
         req = webob.Request(environ)
         try:
             response = self._routes[route['handler']](req, route)
-        except _BadRequest as e:
+        except BadRequest as e:
             LOG.debug('Refused %s %s: %s', req.method, req.path_info, e)
             response = webob.exc.HTTPBadRequest(explanation=str(e))
         return response(environ, start_response)
@@ -291,7 +292,7 @@ class RecordsController(object):
         pairs = reading.query_pairs(req.environ)
         for key, _value in pairs:
             if key not in allowed:
-                raise _BadRequest(MSG_UNKNOWN % key)
+                raise BadRequest(MSG_UNKNOWN % key)
         params = {name: reading.first(pairs, name) for name in PAGE}
         params.update({name: reading.last(pairs, name)
                        for name in allowed if name not in PAGE})
@@ -324,13 +325,36 @@ class RecordsController(object):
         one is refused here, whatever the store would make of it.
         """
         if marker == '':
-            raise _BadRequest(message % marker)
+            raise BadRequest(message % marker)
         try:
             return query(marker=marker, **kwargs)
         except ValueError as e:
             if marker is None:
-                raise _BadRequest(str(e))
-            raise _BadRequest(message % marker)
+                raise BadRequest(str(e))
+            raise BadRequest(message % marker)
+
+
+class RecordsController(PagedController):
+    """The read API's three routes.
+
+    :param store: a DeactivationStore (``get``, ``history``,
+        ``list_records``).
+    :param policy: a policies.Policy.
+    :param lookup: ``lookup(environ, image_id)`` returning ``(image, None)``
+        with the image as the caller sees it, or ``(None, response)`` with
+        the image service's own refusal (``upstream.get_image``).
+    :param conf: the filter's ConfigOpts (for the host's page limits).
+    """
+
+    def __init__(self, store, policy, lookup, conf=None):
+        super(RecordsController, self).__init__(policy, conf)
+        self.store = store
+        self.lookup = lookup
+        self._routes = {
+            routing.DEACTIVATION: self.show,
+            routing.DEACTIVATIONS: self.index,
+            routing.RECORD_SCHEMA: self.schema,
+        }
 
     # -- GET /v2/images/{image_id}/deactivation ------------------------------
 
@@ -351,25 +375,32 @@ class RecordsController(object):
             'reading the deactivation of image %s' % image_id)
         if refused is not None:
             return refused
-        record = self.store.get(image_id)
+        state = self.store.state(image_id)
+        record = next((r for r in state.records if r.applies_to(image_id)),
+                      None)
+        quarantined = state.live.match(image)
         status = overlay.effective_status(
-            image, {image_id} if record is not None else frozenset())
+            image, {image_id} if record is not None or quarantined
+            else frozenset())
+        if status != images.DEACTIVATED:
+            quarantined = None
         events = self._page(MSG_EVENT_MARKER, marker, self.store.history,
                             image_id=image_id, limit=limit + 1)
         document = record_view(image_id, record,
-                               status == images.DEACTIVATED)
+                               status == images.DEACTIVATED,
+                               quarantined.id if quarantined else None)
         path = document['self']
         link_params = self._link_params(params, PAGE)
         document.update({
             'history': [event_view(event) for event in events[:limit]],
             'image': IMAGES_PATH % parse.quote(image_id, safe=''),
-            'first': _link(path, link_params),
+            'first': link(path, link_params),
             'schema': records_schema.DEACTIVATION_SCHEMA_PATH,
         })
         if limit and len(events) > limit:
-            document['next'] = _link(path, link_params,
-                                     events[limit - 1].id)
-        return _json(document)
+            document['next'] = link(path, link_params,
+                                    events[limit - 1].id)
+        return json_response(document)
 
     # -- GET /v2/deactivations ---------------------------------------------
 
@@ -399,7 +430,7 @@ class RecordsController(object):
             # when, from another project's id).
             record = self.store.get(marker)
             if record is None or record.owner != owner:
-                raise _BadRequest(MSG_IMAGE_MARKER % marker)
+                raise BadRequest(MSG_IMAGE_MARKER % marker)
         records = self._page(
             MSG_IMAGE_MARKER, marker, self.store.list_records, owner=owner,
             deactivated_by=params.get('deactivated_by'), held=held,
@@ -408,15 +439,15 @@ class RecordsController(object):
         document = {
             'deactivations': [record_view(record.image_id, record, True)
                               for record in records[:limit]],
-            'first': _link(LIST_PATH, link_params),
+            'first': link(LIST_PATH, link_params),
             'schema': records_schema.DEACTIVATIONS_SCHEMA_PATH,
         }
         if limit and len(records) > limit:
-            document['next'] = _link(LIST_PATH, link_params,
-                                     records[limit - 1].image_id)
-        return _json(document)
+            document['next'] = link(LIST_PATH, link_params,
+                                    records[limit - 1].image_id)
+        return json_response(document)
 
     # -- GET /v2/schemas/deactivation(s) -----------------------------------
 
     def schema(self, req, route):
-        return _json(records_schema.get(route['schema']))
+        return json_response(records_schema.get(route['schema']))

@@ -77,6 +77,10 @@ def _record_properties():
         'deactivated': {'type': 'boolean', 'readOnly': True,
                         'description': 'Whether the image is deactivated '
                                        'now.'},
+        'quarantine_id': _string('The live content quarantine the '
+                                 "image's data matches (then the image "
+                                 'is deactivated until it is lifted), '
+                                 'or null.'),
         'deactivated_at': dict(
             _TIME, type=_NULL_STRING,
             description='When the current deactivation was made.'),
@@ -125,10 +129,15 @@ def _event():
             'hold': {'type': 'boolean', 'readOnly': True,
                      'description': 'Whether the image was held after '
                                     'this event.'},
+            'quarantine_id': _string('The content quarantine the event '
+                                     'is about (an image found to match '
+                                     'it, its lift, a reactivation it '
+                                     'refused), or null.'),
         },
         'required': ['id', 'image_id', 'action', 'outcome', 'created_at',
                      'user_id', 'project_id', 'roles', 'is_admin',
-                     'request_id', 'reason', 'owner', 'hold'],
+                     'request_id', 'reason', 'owner', 'hold',
+                     'quarantine_id'],
         'additionalProperties': False,
     }
 
@@ -149,9 +158,10 @@ def deactivation():
     return {
         'name': 'deactivation',
         'properties': properties,
-        'required': ['image_id', 'deactivated', 'deactivated_at',
-                     'deactivated_by', 'reason', 'hold', 'event_id',
-                     'owner', 'history', 'self', 'image', 'first', 'schema'],
+        'required': ['image_id', 'deactivated', 'quarantine_id',
+                     'deactivated_at', 'deactivated_by', 'reason', 'hold',
+                     'event_id', 'owner', 'history', 'self', 'image',
+                     'first', 'schema'],
         'additionalProperties': False,
         'links': [
             {'rel': 'self', 'href': '{self}'},
@@ -167,16 +177,25 @@ def deactivations():
     record = {
         'name': 'deactivation',
         'properties': _record_properties(),
-        'required': ['image_id', 'deactivated', 'deactivated_at',
-                     'deactivated_by', 'reason', 'hold', 'event_id',
-                     'owner', 'self'],
+        'required': ['image_id', 'deactivated', 'quarantine_id',
+                     'deactivated_at', 'deactivated_by', 'reason', 'hold',
+                     'event_id', 'owner', 'self'],
         'additionalProperties': False,
         'links': [{'rel': 'self', 'href': '{self}'}],
     }
+    return collection('deactivations', record)
+
+
+def collection(name, item):
+    """The schema of a paged list called ``name`` of ``item`` documents.
+
+    Shaped as Glance's ``/v2/schemas/images``: the list under ``name``,
+    with ``first``, ``next`` and ``schema`` links.
+    """
     return {
-        'name': 'deactivations',
+        'name': name,
         'properties': {
-            'deactivations': {'type': 'array', 'items': record},
+            name: {'type': 'array', 'items': item},
             'first': {'type': 'string'},
             'next': {'type': 'string'},
             'schema': {'type': 'string'},

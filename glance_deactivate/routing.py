@@ -18,34 +18,45 @@ The mapper is built once at start-up.  Every route carries a method
 condition and its own name, which is all the filter needs to pick the
 handler (``DeactivateFilter`` maps each name to one method):
 
-=================  ===========  ==========================================
-name               method       path
-=================  ===========  ==========================================
-``action``         POST         ``/v2/images/{id}/actions/{de,re}activate``
-``download``       GET          ``/v2/images/{id}/file``
-``upload``         PUT          ``/v2/images/{id}/file``
-``stage``          PUT          ``/v2/images/{id}/stage``
-``import``         POST         ``/v2/images/{id}/import``
-``add_location``   POST         ``/v2/images/{id}/locations``
-``get_locations``  GET          ``/v2/images/{id}/locations``
-``cache_queue``    PUT          ``/v2/cache/{id}``
-``show``           GET          ``/v2/images/{id}``
-``patch``          PATCH        ``/v2/images/{id}``
-``delete``         DELETE       ``/v2/images/{id}``
-``list``           GET          ``/v2/images``
-``create``         POST         ``/v2/images``
-``schema``         GET          ``/v2/schemas/image``, ``/v2/schemas/images``
-``pass``           DELETE       ``/v2/cache/{id}`` (no data involved)
-``deactivation``   GET          ``/v2/images/{id}/deactivation``
-``deactivations``  GET          ``/v2/deactivations``
-``record_schema``  GET          ``/v2/schemas/deactivation``,
-                                ``/v2/schemas/deactivations``
-``reject``         any other    the resource paths above (not the listing)
-=================  ===========  ==========================================
+=====================  =========  ============================================
+name                   method     path
+=====================  =========  ============================================
+``action``             POST       ``/v2/images/{id}/actions/{de,re}activate``
+``download``           GET        ``/v2/images/{id}/file``
+``upload``             PUT        ``/v2/images/{id}/file``
+``stage``              PUT        ``/v2/images/{id}/stage``
+``import``             POST       ``/v2/images/{id}/import``
+``add_location``       POST       ``/v2/images/{id}/locations``
+``get_locations``      GET        ``/v2/images/{id}/locations``
+``cache_queue``        PUT        ``/v2/cache/{id}``
+``show``               GET        ``/v2/images/{id}``
+``patch``              PATCH      ``/v2/images/{id}``
+``delete``             DELETE     ``/v2/images/{id}``
+``list``               GET        ``/v2/images``
+``create``             POST       ``/v2/images``
+``schema``             GET        ``/v2/schemas/image``, ``/v2/schemas/images``
+``pass``               DELETE     ``/v2/cache/{id}`` (no data involved)
+``deactivation``       GET        ``/v2/images/{id}/deactivation``
+``deactivations``      GET        ``/v2/deactivations``
+``record_schema``      GET        ``/v2/schemas/deactivation``,
+                                  ``/v2/schemas/deactivations``
+``quarantines``        GET        ``/v2/quarantines``
+``quarantine_new``     POST       ``/v2/quarantines``
+``quarantine``         GET        ``/v2/quarantines/{quarantine_id}``
+``quarantine_lift``    POST       ``/v2/quarantines/{quarantine_id}/``
+                                  ``actions/lift``
+``quarantine_schema``  GET        ``/v2/schemas/quarantine``,
+                                  ``/v2/schemas/quarantines``
+``reject``             any other  the resource paths above (not the listing)
+=====================  =========  ============================================
 
-The last three are the filter's own read API (``glance_deactivate.
-records_api``): they never reach the image service, and any other method
-on them is a 405 with ``Allow: GET``.
+``deactivation``, ``deactivations`` and ``record_schema`` are the
+filter's own read API (``glance_deactivate.records_api``): they never
+reach the image service, and any other method on them is a 405 with
+``Allow: GET``.  So are the ``quarantine*`` routes, content quarantine
+(``glance_deactivate.quarantines_api``): any other method on their paths
+is a 405 whose ``Allow`` names the methods above (``GET, POST`` for
+``/v2/quarantines``).
 
 Deny by default: any other method on an image's resource path gets the
 405 (and ``Allow``) Glance 33's router gives for it, from the filter
@@ -91,6 +102,12 @@ REJECT = 'reject'
 DEACTIVATION = 'deactivation'
 DEACTIVATIONS = 'deactivations'
 RECORD_SCHEMA = 'record_schema'
+# Content quarantine (glance_deactivate.quarantines_api).
+QUARANTINES = 'quarantines'
+QUARANTINE_NEW = 'quarantine_new'
+QUARANTINE = 'quarantine'
+QUARANTINE_LIFT = 'quarantine_lift'
+QUARANTINE_SCHEMA = 'quarantine_schema'
 
 ACTIONS = ('deactivate', 'reactivate')
 
@@ -122,6 +139,14 @@ _RESOURCES = (
     ('/v2/deactivations', {'GET': DEACTIVATIONS}, 'GET'),
     ('/v2/schemas/{schema:deactivation|deactivations}',
      {'GET': RECORD_SCHEMA}, 'GET'),
+    # Content quarantine: ours alone too.
+    ('/v2/quarantines', {'GET': QUARANTINES, 'POST': QUARANTINE_NEW},
+     'GET, POST'),
+    ('/v2/quarantines/{quarantine_id}/actions/lift',
+     {'POST': QUARANTINE_LIFT}, 'POST'),
+    ('/v2/quarantines/{quarantine_id}', {'GET': QUARANTINE}, 'GET'),
+    ('/v2/schemas/{schema:quarantine|quarantines}',
+     {'GET': QUARANTINE_SCHEMA}, 'GET'),
 )
 
 

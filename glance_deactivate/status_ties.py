@@ -281,8 +281,9 @@ def page(pairs: list, order: Order, marker_image: dict | None,
 
     :param marker_image: the store's view of the caller's marker, or None.
     :param fetch: as for :func:`listing.planned_page`.
-    :param deactivated_ids: every deactivated id (the filter's and the
-        store's own).
+    :param deactivated_ids: every deactivated id (the filter's, the
+        store's own and those of the images matching a live quarantine).
+    :param deactivated_among: as for :func:`listing.planned_page`.
     :returns: a :class:`listing.Page`, with ``next`` as Glance's: the
         caller's query with the last image as marker when the page is full.
     """
@@ -342,10 +343,9 @@ def page(pairs: list, order: Order, marker_image: dict | None,
     document = pager.last or {'images': [], 'schema': '/v2/schemas/images'}
     resume = (kept[-1].get('id') if limit is not None and kept and
               len(kept) >= limit else None)
-    kept_ids = [image.get('id') for image in kept]
     return listing.finish_page(
         document, pairs, kept, resume,
-        set(deactivated_among(kept_ids)) if kept_ids else set())
+        set(deactivated_among(kept)) if kept else set())
 
 
 def _held_after(pager, marker_image):

@@ -41,6 +41,17 @@ updated or deleted, and outlive the image.  Each carries the caller
 (``Actor``: user, project, roles, admin or not, request id), the reason,
 the image's owner at the time and the hold in force after it.
 
+Content quarantines
+-------------------
+``create_quarantine()``, ``lift_quarantine()``, ``get_quarantine()``,
+``list_quarantines()``, ``record_match()`` and ``matched_images()`` keep the
+content quarantines (``glance_deactivate.quarantine``); their SQL is in
+``glance_deactivate.store_quarantines``.  ``state()`` and ``state_among()``
+are what a checked request asks: the records it needs *and* the live
+quarantines, read in one statement (the quarantines themselves are cached
+per store and read again only when another node changed them), so that a
+request costs one database round trip whether or not a quarantine is live.
+
 A change of state and its ``changed`` event are written in one transaction,
 and whether a call changes anything is decided inside that transaction:
 ``deactivate()`` inserts the record (a duplicate key means "already
@@ -137,6 +148,7 @@ from glance_deactivate.db import models
 from glance_deactivate import images
 from glance_deactivate import opts
 from glance_deactivate import store_engine
+from glance_deactivate import store_quarantines
 from glance_deactivate import store_queries
 from glance_deactivate import store_types
 
@@ -149,6 +161,10 @@ IN_CHUNK_SIZE = 500
 Actor = store_types.Actor
 Event = store_types.Event
 DeactivationRecord = store_types.DeactivationRecord
+State = store_types.State
+QuarantineExists = store_quarantines.QuarantineExists
+QuarantineNotFound = store_quarantines.QuarantineNotFound
+QuarantineLifted = store_quarantines.QuarantineLifted
 MAX_IMAGE_ID_LENGTH = store_types.MAX_IMAGE_ID_LENGTH
 MAX_REASON_LENGTH = store_types.MAX_REASON_LENGTH
 DEACTIVATE = store_types.DEACTIVATE
@@ -197,6 +213,7 @@ class DeactivationStore(object):
         self._db = store_engine.StoreEngine(conf)
         self._safe_url = self._db.safe_url
         self._healthy = True
+        self._live = store_quarantines.LiveCache()
 
     @classmethod
     def from_url(cls, url, **db_overrides):
@@ -253,6 +270,97 @@ class DeactivationStore(object):
                 return record
         return None
 
+    def state(self, image_id: str) -> State:
+        """``find(image_id)`` and the live quarantines, in one statement.
+
+        The records are read with the quarantines' state row; the live
+        quarantines themselves come from the per-store cache unless that
+        row says they changed (then one more statement reads them).
+        """
+        key = images.lookup_key(image_id)
+        if not store_types.storable(key):
+            key = None
+        with self._guard('read'):
+            with self._db.connection() as connection:
+                rows = connection.execute(
+                    store_quarantines.state_query(key)).all()
+                live = self._live_from(connection, rows)
+        records = [store_types.record_from_row(row) for row in rows
+                   if row.image_id is not None]
+        return State(records, live)
+
+    def state_among(self, image_ids: typing.Iterable[str]
+                    ) -> tuple[set, typing.Any]:
+        """``deactivated_among(image_ids)`` and the live quarantines.
+
+        One statement per ``IN_CHUNK_SIZE`` lookup keys (one for an empty
+        list), each carrying the quarantines' state row; see ``state()``.
+        """
+        given = self._given_ids(image_ids)
+        wanted = store_quarantines.lookup_keys(given)
+        chunks = [wanted[start:start + IN_CHUNK_SIZE]
+                  for start in range(0, len(wanted), IN_CHUNK_SIZE)] or [[]]
+        rows = []
+        with self._guard('read'):
+            with self._db.connection() as connection:
+                for chunk in chunks:
+                    rows.extend(connection.execute(
+                        store_quarantines.among_query(chunk)))
+                live = self._live_from(connection, rows[:1])
+        records = [row for row in rows if row.image_id is not None]
+        return self._applying(given, records), live
+
+    def live_quarantines(self):
+        """The live quarantines (``quarantine.LiveQuarantines``)."""
+        with self._guard('read'):
+            with self._db.connection() as connection:
+                rows = connection.execute(
+                    store_quarantines.generation_query()).all()
+                return self._live_from(connection, rows)
+
+    def get_quarantine(self, quarantine_id: str):
+        """The quarantine ``quarantine_id`` (live or lifted), or None."""
+        if not store_quarantines.checked_id(quarantine_id):
+            return None
+        with self._guard('read'):
+            with self._db.connection() as connection:
+                row = connection.execute(
+                    store_quarantines.get_query(quarantine_id)).first()
+        return None if row is None else (
+            store_quarantines.quarantine_from_row(row))
+
+    def list_quarantines(self, live: bool | None = None,
+                         limit: int | None = None,
+                         marker: str | None = None) -> list:
+        """Quarantines, newest first (then by id), filtered and paged.
+
+        :param live: True: live ones only; False: lifted ones only.
+        :param marker: a quarantine id: the ones after it in this order.
+        :raises ValueError: a negative limit or an unknown marker.
+        """
+        store_types.checked_limit(limit)
+        with self._guard('read'):
+            with self._db.connection() as connection:
+                marker_row = None
+                if marker is not None:
+                    marker_row = connection.execute(
+                        store_quarantines.get_query(str(marker))).first() if (
+                            store_quarantines.checked_id(marker)) else None
+                    if marker_row is None:
+                        raise ValueError('unknown marker %s' % marker)
+                rows = connection.execute(store_quarantines.list_query(
+                    live, limit, marker_row)).all()
+        return [store_quarantines.quarantine_from_row(row) for row in rows]
+
+    def matched_images(self, quarantine_id: str) -> list[str]:
+        """The ids of the images recorded as matching a quarantine."""
+        if not store_quarantines.checked_id(quarantine_id):
+            return []
+        with self._guard('read'):
+            with self._db.connection() as connection:
+                return [row.image_id for row in connection.execute(
+                    store_quarantines.matched_query(quarantine_id))]
+
     def deactivated_among(self, image_ids: typing.Iterable[str]) -> set:
         """Which of ``image_ids`` are deactivated, compared exactly.
 
@@ -261,13 +369,8 @@ class DeactivationStore(object):
             lookup keys, in one transaction; no query at all for an empty
             list.
         """
-        if isinstance(image_ids, (str, bytes)):
-            raise TypeError('image_ids must be a collection of ids, '
-                            'not a single id')
-        given = {str(image_id) for image_id in image_ids
-                 if image_id is not None}
-        wanted = sorted({key for key in map(images.lookup_key, given)
-                         if store_types.storable(key)})
+        given = self._given_ids(image_ids)
+        wanted = store_quarantines.lookup_keys(given)
         if not wanted:
             return set()
         records = []
@@ -279,10 +382,33 @@ class DeactivationStore(object):
                         _TABLE.c.image_id, _TABLE.c.case_folded).where(
                             _TABLE.c.lookup_key.in_(chunk))
                     records.extend(connection.execute(query))
+        return self._applying(given, records)
+
+    @staticmethod
+    def _given_ids(image_ids):
+        if isinstance(image_ids, (str, bytes)):
+            raise TypeError('image_ids must be a collection of ids, '
+                            'not a single id')
+        return {str(image_id) for image_id in image_ids
+                if image_id is not None}
+
+    @staticmethod
+    def _applying(given, records):
+        """The ids of ``given`` that one of the record rows applies to."""
         return {image_id for image_id in given
                 if any(images.same_image(row.image_id, image_id,
                                          row.case_folded)
                        for row in records)}
+
+    def _live_from(self, connection, rows):
+        """The live quarantines, from a row carrying the state columns."""
+        row = rows[0] if rows else None
+        try:
+            return self._live.live(
+                connection, None if row is None else row.generation,
+                0 if row is None else row.live)
+        except LookupError as e:
+            raise db_exc.DBError(str(e))
 
     def list_ids(self, limit: int | None = None) -> list[str]:
         """All recorded ids, exact, sorted (at most ``limit``)."""
@@ -320,6 +446,10 @@ class DeactivationStore(object):
             datetime, or a marker that is not a current record.
         """
         store_types.checked_limit(limit)
+        if not store_types.searchable(marker):
+            raise ValueError('unknown marker %r' % marker)
+        if not store_types.searchable(owner, deactivated_by):
+            return []
         query = store_queries.records_query(owner, deactivated_by, held,
                                             since, until, limit)
         with self._guard('read'):
@@ -349,6 +479,8 @@ class DeactivationStore(object):
         store_types.checked_limit(limit)
         if since is not None:
             since = store_types.stored_time(since, 'since')
+        if not store_types.searchable(marker):
+            raise ValueError('unknown marker %r' % marker)
         if image_id is not None:
             image_id = str(image_id)
             if not store_types.storable(image_id):
@@ -439,17 +571,85 @@ class DeactivationStore(object):
 
     def append_event(self, image_id: str, action: str, outcome: str,
                      actor: Actor | None, reason: str | None = None,
-                     owner: str | None = None, held: bool = False) -> Event:
+                     owner: str | None = None, held: bool = False,
+                     quarantine_id: str | None = None) -> Event:
         """Append one event that changes no state (a refusal, say).
 
+        :param quarantine_id: the content quarantine behind the event.
         :raises ValueError: for an unknown action or outcome, or a value
             that cannot be stored (see ``deactivate()``).
         """
         row = store_types.event_row(image_id, action, outcome, actor,
-                                    reason, owner, held)
+                                    reason, owner, held,
+                                    quarantine_id=quarantine_id)
         with self._guard('write'):
             self._append(row)
         return store_types.event_from_row(row)
+
+    def create_quarantine(self, content, actor: Actor | None, reason: str,
+                          source_image_id: str | None = None):
+        """Quarantine ``content`` (a ``quarantine.Content``), now.
+
+        :returns: the new ``quarantine.Quarantine``.
+        :raises QuarantineExists: a live quarantine has the same multihash
+            or the same checksum (decided in the transaction).
+        :raises ValueError: no hash, a bad hash, a missing or too long
+            reason, or an id too long to store.
+        """
+        row = store_quarantines.new_row(content, actor, reason,
+                                        source_image_id)
+        with self._guard('write'):
+            created = self._write(store_quarantines.create, row)
+        LOG.info('Content quarantine %s created (%s)', created.id,
+                 ', '.join('%s %s' % pair for pair in zip(
+                     created.content._fields, created.content) if pair[1]))
+        return created
+
+    def lift_quarantine(self, quarantine_id: str, actor: Actor | None,
+                        reason: str):
+        """Lift a live quarantine, now.
+
+        The lift and one ``reactivate`` event per image recorded as
+        matching it are one transaction: ``changed``, or ``no-op`` for an
+        image that stays deactivated (its own record, or another live
+        quarantine it was found to match).
+
+        :returns: ``(quarantine, [Event])``.
+        :raises QuarantineNotFound: no quarantine has this id.
+        :raises QuarantineLifted: it was lifted already.
+        :raises ValueError: a missing or too long reason.
+        """
+        if not store_quarantines.checked_id(quarantine_id):
+            raise QuarantineNotFound(quarantine_id)
+        store_quarantines.checked_reason(reason)
+        with self._guard('write'):
+            lifted, rows = self._write(store_quarantines.lift,
+                                       quarantine_id, actor, reason)
+        LOG.info('Content quarantine %s lifted; %d image(s) matched it',
+                 quarantine_id, len(rows))
+        return lifted, [store_types.event_from_row(row) for row in rows]
+
+    def record_match(self, found, image_id: str, owner: str | None,
+                     actor: Actor | None) -> Event | None:
+        """Record that ``image_id`` matches the live quarantine ``found``.
+
+        The match and its ``deactivate``/``changed`` event (carrying the
+        quarantine's id and reason; ``held``: an owner cannot reactivate
+        it) are one transaction.
+
+        :returns: the new event, or None when the match was recorded
+            before or the quarantine is no longer live.
+        """
+        image_id = str(image_id)
+        if not store_types.storable(image_id):
+            return None
+        try:
+            with self._guard('write'):
+                row = self._write(store_quarantines.record_match, found,
+                                  image_id, owner, actor)
+        except db_exc.DBDuplicateEntry:
+            return None
+        return None if row is None else store_types.event_from_row(row)
 
     def add(self, image_id: str, user_id: str | None = None,
             project_id: str | None = None, by_admin: bool = False) -> bool:
@@ -669,6 +869,14 @@ class DeactivationStore(object):
     def _append(self, event):
         with self._db.session(writer=True) as session:
             session.execute(sa.insert(_EVENTS).values(**event))
+
+    @oslo_db_api.wrap_db_retry(max_retries=10, retry_interval=0.05,
+                               max_retry_interval=1, retry_on_deadlock=True,
+                               exception_checker=store_engine.sqlite_busy)
+    def _write(self, write, *args):
+        """``write(session, *args)`` in one write transaction."""
+        with self._db.session(writer=True) as session:
+            return write(session, *args)
 
     @oslo_db_api.wrap_db_retry(max_retries=5, retry_interval=0.1,
                                max_retry_interval=1, retry_on_deadlock=True,

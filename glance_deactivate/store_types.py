@@ -71,7 +71,7 @@ class Event(typing.NamedTuple):
 
     ``created_at`` is a timezone-aware ``datetime`` in UTC with
     microseconds; ``held`` is the hold in force after the event;
-    ``quarantine_id`` is reserved (None).
+    ``quarantine_id`` is the content quarantine behind it, if any.
     """
 
     id: str
@@ -88,6 +88,18 @@ class Event(typing.NamedTuple):
     owner: str | None
     held: bool
     quarantine_id: str | None = None
+
+
+class State(typing.NamedTuple):
+    """What a checked request needs to know of one image id.
+
+    ``records`` are the records under the id's lookup key (see
+    ``DeactivationStore.find``); ``live`` the live content quarantines (a
+    ``quarantine.LiveQuarantines``, false when there are none).
+    """
+
+    records: list
+    live: typing.Any
 
 
 class DeactivationRecord(typing.NamedTuple):
@@ -122,7 +134,19 @@ class DeactivationRecord(typing.NamedTuple):
 
 
 def storable(image_id):
-    return 0 < len(image_id) <= MAX_IMAGE_ID_LENGTH
+    """True for an id a row can hold (no NUL: PostgreSQL refuses it)."""
+    return (0 < len(image_id) <= MAX_IMAGE_ID_LENGTH and
+            searchable(image_id))
+
+
+def searchable(*values):
+    """True when no string among ``values`` holds a NUL character.
+
+    No stored value holds one (PostgreSQL refuses it in any statement,
+    as a database error): a value with one matches nothing.
+    """
+    return not any(isinstance(value, str) and '\x00' in value
+                   for value in values)
 
 
 def owner_id(value, name):
@@ -153,6 +177,16 @@ def checked_request_id(value):
     if len(value) > models.MAX_REQUEST_ID_LENGTH:
         raise ValueError('request_id is longer than %d characters'
                          % models.MAX_REQUEST_ID_LENGTH)
+    return value
+
+
+def checked_quarantine_id(value):
+    if value is None:
+        return None
+    value = str(value)
+    if len(value) > models.EVENT_ID_LENGTH:
+        raise ValueError('quarantine_id is longer than %d characters'
+                         % models.EVENT_ID_LENGTH)
     return value
 
 
@@ -208,7 +242,7 @@ def event_from_row(row):
 
 
 def event_row(image_id, action, outcome, actor, reason, owner, held,
-              created_at=None):
+              created_at=None, quarantine_id=None):
     """A validated row for the events table; ValueError if it cannot be."""
     if action not in ACTIONS:
         raise ValueError('unknown action %r' % (action,))
@@ -230,4 +264,4 @@ def event_row(image_id, action, outcome, actor, reason, owner, held,
         request_id=checked_request_id(actor.request_id),
         reason=checked_reason(reason),
         owner=owner_id(owner, 'owner'), held=bool(held),
-        quarantine_id=None)
+        quarantine_id=checked_quarantine_id(quarantine_id))

@@ -26,8 +26,10 @@ create a database file, a directory or a table, whatever
 * the database has no glance-deactivate schema (``db sync`` never ran), or
   one older than this version needs (``db sync`` upgrades it).
 
-Only ``db sync`` creates the database (a SQLite file and its directory) and
-the schema.
+``quarantine create`` and ``quarantine lift`` write quarantines, and
+open the database as the read-only commands do: they stop in the same
+cases.  Only ``db sync`` creates the database (a SQLite file and its
+directory) and the schema.
 
 Options are checked as the API checks them
 ------------------------------------------

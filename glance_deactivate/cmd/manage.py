@@ -25,6 +25,12 @@ Usage::
     glance-deactivate-manage list         # the deactivated images
     glance-deactivate-manage show IMAGE_ID  # one image: state and history
     glance-deactivate-manage history [--image ID] [--since T] [--limit N]
+    glance-deactivate-manage quarantine create --reason R
+                             (--os-hash-algo A --os-hash-value V |
+                              --checksum C)
+    glance-deactivate-manage quarantine list [--status {live,lifted}]
+    glance-deactivate-manage quarantine show QUARANTINE_ID
+    glance-deactivate-manage quarantine lift QUARANTINE_ID --reason R
     glance-deactivate-manage check-pipeline [PASTE_FILE] [--flavor F]
                              [--strict] [--fix [--output FILE]]
 
@@ -85,6 +91,7 @@ from glance_deactivate.cmd import base
 from glance_deactivate.cmd import database
 from glance_deactivate.cmd import logs
 from glance_deactivate.cmd import pipeline
+from glance_deactivate.cmd import quarantines
 from glance_deactivate.cmd import records
 from glance_deactivate.cmd import schema
 from glance_deactivate import opts
@@ -104,6 +111,10 @@ COMMANDS = (
     ('show', records.ShowDeactivation),
     ('history', records.History),
     ('check-pipeline', pipeline.CheckPipeline),
+    ('quarantine create', quarantines.CreateQuarantine),
+    ('quarantine list', quarantines.ListQuarantines),
+    ('quarantine show', quarantines.ShowQuarantine),
+    ('quarantine lift', quarantines.LiftQuarantine),
 )
 
 # A prefix character no command-line argument can hold: the command words'

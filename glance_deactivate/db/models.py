@@ -73,8 +73,45 @@ request_id     String(64)   the request id the host logged the call under
 reason         Unicode(255) the reason given, if any
 owner          String(255)  the image's owner at the time
 held           Boolean      whether the image is held after this event
-quarantine_id  String(36)   reserved (always NULL for now)
+quarantine_id  String(36)   the content quarantine behind the event, if
+                            any (an image found to match it, reactivated
+                            by its lift, or refused a reactivation)
 ============== ============ ===============================================
+
+Content quarantine (see ``glance_deactivate.quarantine``) adds three:
+
+``image_quarantines``: one row per quarantine, live or lifted (rows are
+never deleted; a lift fills the ``lifted_*`` columns once).
+
+==================== ============ =========================================
+column               type         meaning
+==================== ============ =========================================
+id                   String(36)   primary key, a UUID
+os_hash_algo         String(32)   the multihash algorithm, or NULL
+os_hash_value        String(128)  the multihash value (lower-case hex),
+                                  indexed, or NULL
+checksum             String(32)   the MD5 checksum (lower-case hex),
+                                  indexed, or NULL
+reason               Unicode(255) why (required)
+created_at           DateTime     when, in UTC, with microseconds
+user_id, project_id  String(255)  who quarantined it
+request_id           String(64)   the request it was made by
+source_image_id      String(64)   the image it was made from, or NULL
+lifted_at            DateTime     when it was lifted; NULL while live
+lifted_by_user_id,   String(255)  who lifted it
+lifted_by_project_id
+lift_reason          Unicode(255) why it was lifted
+==================== ============ =========================================
+
+``image_quarantine_state``: exactly one row (``id`` 1): ``generation``,
+an integer bumped by every quarantine and every lift in the same
+transaction, and ``live``, the number of live quarantines.  Every checked
+request reads it in the same statement as the records it asks for, so an
+API node knows on its next request that the quarantines changed.
+
+``image_quarantine_matches``: one row per image ever found to match a
+quarantine (``quarantine_id``, ``image_id``: the primary key;
+``found_at``; ``owner``, the image's owner then).
 
 The schema is created and changed only by the alembic migrations in
 ``glance_deactivate/db/migrations``; a test checks that the two agree.
@@ -86,6 +123,9 @@ from sqlalchemy import orm
 
 TABLE_NAME = 'image_deactivations'
 EVENTS_TABLE_NAME = 'image_deactivation_events'
+QUARANTINES_TABLE_NAME = 'image_quarantines'
+QUARANTINE_STATE_TABLE_NAME = 'image_quarantine_state'
+MATCHES_TABLE_NAME = 'image_quarantine_matches'
 
 # Longest image id that can be stored (the width of the primary key).
 MAX_IMAGE_ID_LENGTH = 64
@@ -102,6 +142,9 @@ MAX_REQUEST_ID_LENGTH = 64
 # Width of the event id and action/outcome columns.
 EVENT_ID_LENGTH = 36
 WORD_LENGTH = 16
+HASH_ALGO_LENGTH = 32
+HASH_VALUE_LENGTH = 128
+CHECKSUM_LENGTH = 32
 
 
 def image_id_type():
@@ -178,3 +221,58 @@ class ImageDeactivationEvent(Base):
     owner = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)
     held = sa.Column(sa.Boolean(), nullable=False, default=False)
     quarantine_id = sa.Column(sa.String(EVENT_ID_LENGTH), nullable=True)
+
+
+class ImageQuarantine(Base):
+    """A content quarantine, live or lifted."""
+
+    __tablename__ = QUARANTINES_TABLE_NAME
+    __table_args__ = {
+        'mysql_engine': 'InnoDB',
+        'mysql_charset': 'utf8mb4',
+    }
+
+    id = sa.Column(sa.String(EVENT_ID_LENGTH), primary_key=True)
+    os_hash_algo = sa.Column(sa.String(HASH_ALGO_LENGTH), nullable=True)
+    os_hash_value = sa.Column(sa.String(HASH_VALUE_LENGTH), nullable=True,
+                              index=True)
+    checksum = sa.Column(sa.String(CHECKSUM_LENGTH), nullable=True,
+                         index=True)
+    reason = sa.Column(reason_type(), nullable=False)
+    created_at = sa.Column(event_time_type(), nullable=False)
+    user_id = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)
+    project_id = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)
+    request_id = sa.Column(sa.String(MAX_REQUEST_ID_LENGTH), nullable=True)
+    source_image_id = sa.Column(image_id_type(), nullable=True)
+    lifted_at = sa.Column(event_time_type(), nullable=True)
+    lifted_by_user_id = sa.Column(sa.String(MAX_OWNER_ID_LENGTH),
+                                  nullable=True)
+    lifted_by_project_id = sa.Column(sa.String(MAX_OWNER_ID_LENGTH),
+                                     nullable=True)
+    lift_reason = sa.Column(reason_type(), nullable=True)
+
+
+class ImageQuarantineState(Base):
+    """The one row that says whether, and when, quarantines changed."""
+
+    __tablename__ = QUARANTINE_STATE_TABLE_NAME
+    __table_args__ = {'mysql_engine': 'InnoDB'}
+
+    id = sa.Column(sa.Integer(), primary_key=True, autoincrement=False)
+    generation = sa.Column(sa.Integer(), nullable=False, default=0)
+    live = sa.Column(sa.Integer(), nullable=False, default=0)
+
+
+class ImageQuarantineMatch(Base):
+    """An image found to match a quarantine."""
+
+    __tablename__ = MATCHES_TABLE_NAME
+    __table_args__ = {
+        'mysql_engine': 'InnoDB',
+        'mysql_charset': 'utf8mb4',
+    }
+
+    quarantine_id = sa.Column(sa.String(EVENT_ID_LENGTH), primary_key=True)
+    image_id = sa.Column(image_id_type(), primary_key=True)
+    found_at = sa.Column(event_time_type(), nullable=False)
+    owner = sa.Column(sa.String(MAX_OWNER_ID_LENGTH), nullable=True)

@@ -37,6 +37,11 @@ user (``tools/setup-test-databases.sh``) and dropped afterwards.
   answered call (matched by the ``x-openstack-request-id`` of the answer:
   none lost, none doubled), ``changed`` events that alternate, and a last
   ``changed`` event that agrees with the state every node shows.
+* Content quarantine holds across nodes: a quarantine made through one
+  node deactivates every copy on the other node's very next request (show
+  and download, by the owner and by a member), and so does its lift, and
+  a second quarantine after it (each node's cached set of live
+  quarantines is checked against the shared database on every request).
 
 Without the database servers the tests skip, except under CI
 (``CI=true``), where they fail.  ``fixtures.NODE_STATE_OPTS`` holds the
@@ -46,6 +51,7 @@ for each database; a test keeps the two identical.
 
 import collections
 import concurrent.futures
+import hashlib
 import os
 import random
 import threading
@@ -408,6 +414,81 @@ class _MultiNodeTest(object):
                 # The hold in force after the last event (an admin's
                 # repeat may have set it after the last change).
                 self.assertEqual(held, record.held)
+
+    # -- content quarantine across nodes ------------------------------------
+
+    def quarantine_state(self, node, image_id, headers):
+        """'active'/'deactivated' as show and download agree, or a message."""
+        resp = self.call('GET', node, '/v2/images/%s' % image_id, headers)
+        if resp.status_code != 200:
+            return 'show %d %s' % (resp.status_code, resp.text[:200])
+        shown = resp.json()['status']
+        resp = self.download(node, image_id, headers)
+        served = fixtures.download_state(resp)
+        if served != shown:
+            return 'show says %s, download %d %s' % (
+                shown, resp.status_code, resp.text[:200])
+        return shown
+
+    def assert_quarantine_state(self, image_ids, expected, repeat=3):
+        """Every node (each worker, likely) shows ``expected``.
+
+        An admin still gets the bytes either way.
+        """
+        for name, node in sorted(self.nodes.items()):
+            for _ in range(repeat):
+                for image_id in image_ids:
+                    for headers in (fixtures.OWNER, MEMBER):
+                        self.assertEqual(
+                            expected,
+                            self.quarantine_state(node, image_id, headers),
+                            'image %s through node %s' % (image_id, name))
+                    self.assertEqual('active', fixtures.download_state(
+                        self.download(node, image_id, fixtures.ADMIN)))
+
+    def quarantine(self, node, **body):
+        body['reason'] = 'CVE-2026-0042: multi-node'
+        resp = self.call('POST', node, '/v2/quarantines', dict(
+            fixtures.ADMIN, **fixtures.JSON), json=body)
+        self.assertEqual(201, resp.status_code, resp.text)
+        return resp.json()['id']
+
+    def lift(self, node, qid):
+        resp = self.call('POST', node,
+                         '/v2/quarantines/%s/actions/lift' % qid,
+                         dict(fixtures.ADMIN, **fixtures.JSON),
+                         json={'reason': 'fixed'})
+        self.assertEqual(200, resp.status_code, resp.text)
+
+    def test_a_quarantine_on_one_node_holds_on_the_other(self):
+        # Two copies of the same bytes (fixtures.DATA), on both nodes'
+        # catalogue (one Glance database).
+        images = [self.create_image() for _ in range(2)]
+        for image_id in images:
+            self.share(image_id)
+        # Every worker has served them with no live quarantine.
+        self.assert_quarantine_state(images, 'active')
+        qid = self.quarantine(self.node_a, image_id=images[0])
+        # The very next request, on the other node.
+        resp = self.download(self.node_b, images[1], MEMBER)
+        self.assertEqual('deactivated', fixtures.download_state(resp),
+                         '%d %s' % (resp.status_code, resp.text[:200]))
+        self.assert_quarantine_state(images, 'deactivated')
+
+        self.lift(self.node_b, qid)
+        resp = self.download(self.node_a, images[0], MEMBER)
+        self.assertEqual('active', fixtures.download_state(resp),
+                         '%d %s' % (resp.status_code, resp.text[:200]))
+        self.assert_quarantine_state(images, 'active')
+
+        # A second quarantine (by hash this time) after the lift.
+        self.quarantine(self.node_b, os_hash_algo='sha512',
+                        os_hash_value=hashlib.sha512(
+                            fixtures.DATA).hexdigest())
+        resp = self.download(self.node_a, images[0], fixtures.OWNER)
+        self.assertEqual('deactivated', fixtures.download_state(resp),
+                         '%d %s' % (resp.status_code, resp.text[:200]))
+        self.assert_quarantine_state(images, 'deactivated', repeat=2)
 
 
 def _held(resp):

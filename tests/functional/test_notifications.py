@@ -23,6 +23,12 @@ test's own, and an oslo.messaging notification listener on that topic
 * ``NotificationsTest``: ``image.deactivate`` and ``image.reactivate``
   arrive after the actions that changed the image, with their payload;
   a repeat that changed nothing and refused attempts send nothing.
+* ``QuarantineNotificationsTest``: a quarantine sends
+  ``image.deactivate`` (with the quarantine's id) for each image it
+  holds, then ``image.content_quarantine.start``; an image of that content
+  found later sends its own ``image.deactivate``; the lift sends
+  ``image.reactivate`` for each image it frees, then
+  ``image.content_quarantine.end``.
 * ``BrokerFaultsTest``: the broker is reached through ``fixtures.TcpRelay``,
   stopped (nothing listens on the broker's port: a broker that is down) or
   frozen (connections stay open, nothing answers: a silent broker).  The
@@ -54,6 +60,10 @@ from tests.functional import fixtures
 # a connection that went silent, 60 s) before it sends again.
 ARRIVAL_TIMEOUT = 30
 RECOVERY_TIMEOUT = 240
+
+QUARANTINE_PREFIX = 'image.content_quarantine.'
+QUARANTINE_START = QUARANTINE_PREFIX + 'start'
+QUARANTINE_END = QUARANTINE_PREFIX + 'end'
 
 REASON = 'CVE-2026-0001: compromised base image \N{WARNING SIGN}'
 OURS = (notifications.DEACTIVATE, notifications.REACTIVATE)
@@ -200,6 +210,78 @@ class NotificationsTest(_NotificationsTestCase):
                             last.payload['event_id'])
         self.assertLessEqual(first.payload['created_at'],
                              last.payload['created_at'])
+        self.assertEqual(0, self.log_count(FAILURE))
+
+
+class QuarantineNotificationsTest(_NotificationsTestCase):
+
+    def quarantine_events(self):
+        return [n for n in self.listener.received
+                if n.event_type.startswith(QUARANTINE_PREFIX)]
+
+    def wait_for_event(self, event_type, **payload):
+        def arrived(received):
+            return [n for n in received if n.event_type == event_type and
+                    all(n.payload.get(k) == v for k, v in payload.items())]
+        if not self.listener.wait_for(arrived, ARRIVAL_TIMEOUT):
+            self.fail('no %s %s within %d s; received %s' % (
+                event_type, payload, ARRIVAL_TIMEOUT,
+                self.listener.received))
+        return arrived(self.listener.received)[0]
+
+    def test_a_quarantine_and_its_lift_are_notified(self):
+        self.start()
+        held = self.create_image()
+        resp = self.client.request(
+            'POST', self.server.url + '/v2/quarantines',
+            dict(fixtures.ADMIN, **fixtures.JSON),
+            json={'image_id': held, 'reason': REASON})
+        self.assertEqual(201, resp.status_code, resp.text)
+        qid = resp.json()['id']
+        request_id = resp.headers['x-openstack-request-id']
+        start = self.wait_for_event(QUARANTINE_START)
+        deactivated = self.wait_for_event(notifications.DEACTIVATE,
+                                          image_id=held, quarantine_id=qid)
+        self.assertEqual(
+            ('owner-project', REASON, request_id),
+            (deactivated.payload['owner'], deactivated.payload['reason'],
+             deactivated.payload['request_id']))
+        self.assertEqual(
+            (qid, 'live', REASON, held, fixtures.ADMIN['X-User-Id']),
+            (start.payload['id'], start.payload['status'],
+             start.payload['reason'], start.payload['source_image_id'],
+             start.payload['created_by']['user_id']))
+        # One sender per worker sends in order: the image's notification
+        # went first.
+        order = [n.event_type for n in self.listener.received]
+        self.assertLess(order.index(notifications.DEACTIVATE),
+                        order.index(QUARANTINE_START))
+
+        # A copy uploaded later is found at its first download.
+        late = self.create_image()
+        resp = fixtures.download_state(self.client.request(
+            'GET', self.server.url + '/v2/images/%s/file' % late,
+            fixtures.OWNER))
+        self.assertEqual('deactivated', resp)
+        self.wait_for_event(notifications.DEACTIVATE, image_id=late,
+                            quarantine_id=qid)
+
+        resp = self.client.request(
+            'POST', self.server.url + '/v2/quarantines/%s/actions/lift' % qid,
+            dict(fixtures.ADMIN, **fixtures.JSON),
+            json={'reason': 'false positive'})
+        self.assertEqual(200, resp.status_code, resp.text)
+        end = self.wait_for_event(QUARANTINE_END)
+        self.assertEqual((qid, 'lifted', 'false positive'),
+                         (end.payload['id'], end.payload['status'],
+                          end.payload['lift_reason']))
+        for image_id in (held, late):
+            self.wait_for_event(notifications.REACTIVATE, image_id=image_id)
+        self.assertEqual([QUARANTINE_START, QUARANTINE_END],
+                         [n.event_type for n in self.quarantine_events()])
+        deactivations = [n.payload['image_id'] for n in self.ours()
+                         if n.event_type == notifications.DEACTIVATE]
+        self.assertEqual(sorted([held, late]), sorted(deactivations))
         self.assertEqual(0, self.log_count(FAILURE))
 
 

@@ -15,13 +15,15 @@
 """A small Glance-like image app for unit tests, and a request helper.
 
 ``FakeImageApp`` answers the few v2 calls the filter reads (show, list with
-``status``/``id=in:``/``limit``/``marker``, create, delete, file, schema)
+``status``/``id=in:``/``os_hash_value``/``checksum``/``os_hidden``/
+``limit``/``marker``, create, delete, file, schema)
 with the visibility rule of Glance (public, or owned by the caller, or
 admin) and the same 404 message.  Its schema lacks ``deactivated``, like an
 image service older than Kilo.  It records every request it sees and hands
 out file bodies through ``RecordingIter`` to prove streaming.
 """
 
+import hashlib
 import json
 import os
 from urllib import parse
@@ -37,6 +39,24 @@ from glance_deactivate import middleware
 
 SCHEMA_STATUSES = ['queued', 'saving', 'active', 'killed', 'deleted',
                    'pending_delete']
+
+
+class CountingStore(object):
+    """A state store that counts the calls made through it."""
+
+    def __init__(self, store):
+        self.store = store
+        self.calls = []
+
+    def __getattr__(self, name):
+        target = getattr(self.store, name)
+        if not callable(target):
+            return target
+
+        def counted(*args, **kwargs):
+            self.calls.append(name)
+            return target(*args, **kwargs)
+        return counted
 
 
 class RecordingIter(object):
@@ -78,15 +98,16 @@ class FakeImageApp(object):
         self.import_methods = None
 
     def add(self, image_id, owner='p1', visibility='private',
-            status='active', data=b'DATA'):
-        self.images[image_id] = {
+            status='active', data=b'DATA', **fields):
+        """An image; ``fields`` adds others (``os_hash_value``, ...)."""
+        self.images[image_id] = dict(fields, **{
             'id': image_id, 'owner': owner, 'visibility': visibility,
             'status': status, 'name': 'img-%s' % image_id[:8],
             'locations': [{'url': 'file:///images/%s' % image_id,
                            'metadata': {}}],
             'direct_url': 'file:///images/%s' % image_id,
             '_data': data,
-        }
+        })
         return image_id
 
     @staticmethod
@@ -166,6 +187,16 @@ class FakeImageApp(object):
             wanted = (status[3:].split(',') if status.startswith('in:')
                       else [status])
             images = [i for i in images if i['status'] in wanted]
+        # Glance's equality filters on the hashes, and os_hidden (without
+        # it Glance leaves hidden images out; the fake lists them).
+        for name in ('os_hash_value', 'checksum'):
+            if name in filters:
+                images = [i for i in images
+                          if i.get(name) == filters[name]]
+        if 'os_hidden' in filters:
+            hidden = filters['os_hidden'] == 'true'
+            images = [i for i in images
+                      if bool(i.get('os_hidden')) == hidden]
         ids = filters.get('id')
         if ids:
             wanted = ids[3:].split(',') if ids.startswith('in:') else [ids]
@@ -181,6 +212,20 @@ class FakeImageApp(object):
             body['next'] = '/v2/images?' + parse.urlencode(
                 rest + [('marker', page[-1]['id'])])
         return webob.Response(json_body=body)
+
+
+def hashes(data):
+    """The hash fields Glance shows for ``data`` (None: no data yet).
+
+    For ``FakeImageApp.add(..., **hashes(data))``.
+    """
+    if data is None:
+        return {'checksum': None, 'os_hash_algo': None,
+                'os_hash_value': None}
+    return {'checksum': hashlib.md5(data,
+                                    usedforsecurity=False).hexdigest(),
+            'os_hash_algo': 'sha512',
+            'os_hash_value': hashlib.sha512(data).hexdigest()}
 
 
 def request(path, method='GET', project='p1', roles=('member', 'reader'),

@@ -208,21 +208,21 @@ class TestHold(IncidentTestCase):
         image_id = self.app.add(new_id(), owner='p1')
         self.assertEqual(204, self.action(image_id).status_int)
         store = self.filter.store
-        get = store.get
+        state = store.state
         admin = state_store.Actor('op', 'ops', ['admin'], True)
 
-        def get_then_hold(image):
-            record = get(image)
+        def state_then_hold(image):
+            found = state(image)
             store.reactivate(image, None)
             store.deactivate(image, admin)
-            return record
+            return found
 
-        self.useFixture(fixtures.MockPatchObject(store, 'get',
-                                                 side_effect=get_then_hold))
+        self.useFixture(fixtures.MockPatchObject(store, 'state',
+                                                 side_effect=state_then_hold))
         resp = self.action(image_id, 'reactivate')
         self.assertEqual(403, resp.status_int)
         self.assertIn(actions.MSG_HELD, resp.text)
-        self.assertTrue(get(image_id).held)
+        self.assertTrue(store.get(image_id).held)
         self.assertEqual(['refused', 'changed', 'changed', 'changed'],
                          [e.outcome for e in self.history(image_id)])
 

@@ -85,6 +85,26 @@ class _StoreBehaviour(object):
         self.store = self.make_store()
         self.store.ensure_schema()
 
+    def test_nul_is_an_unknown_id(self):
+        # PostgreSQL refuses NUL in any statement (a database error, which
+        # the filter would answer with 503 and log as an outage): a value
+        # with one must find nothing, as any other unknown value.
+        nul = UUID + '\x00'
+        self.assertTrue(self.store.add(UUID))
+        self.assertEqual([], self.store.find(nul))
+        state = self.store.state(nul)
+        self.assertEqual(([], False), (state.records, bool(state.live)))
+        self.assertEqual(set(), self.store.deactivated_among([nul]))
+        self.assertIsNone(self.store.get_quarantine(nul))
+        self.assertRaises(store.QuarantineNotFound,
+                          self.store.lift_quarantine, nul, None, 'r')
+        self.assertEqual([], self.store.list_records(owner=nul))
+        self.assertEqual([], self.store.list_records(deactivated_by=nul))
+        self.assertEqual([], self.store.history(image_id=nul))
+        for read in (self.store.list_quarantines, self.store.list_records,
+                     self.store.history):
+            self.assertRaises(ValueError, read, marker=nul)
+
     def test_spellings_are_distinct_images(self):
         # On this backend too (MySQL/MariaDB compare strings
         # case-insensitively by default): a record is for its exact id.

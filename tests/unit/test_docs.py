@@ -46,6 +46,9 @@ import testtools
 from glance_deactivate import actions
 from glance_deactivate import guards
 from glance_deactivate import middleware
+from glance_deactivate import quarantine
+from glance_deactivate import quarantines_api
+from glance_deactivate import quarantines_schema
 from glance_deactivate import reason
 from glance_deactivate import records_api
 from glance_deactivate import records_schema
@@ -208,7 +211,8 @@ class TestInstallGuideClaims(testtools.TestCase):
 
     def test_api_samples_carry_the_filters_messages(self):
         messages = {value for module in (actions, guards, middleware,
-                                         reason, records_api)
+                                         reason, records_api, quarantine,
+                                         quarantines_api)
                     for name, value in vars(module).items()
                     if name.startswith('MSG_')}
         samples = os.path.join(DOC, 'api', 'samples')
@@ -227,7 +231,8 @@ class TestInstallGuideClaims(testtools.TestCase):
             self.assertTrue(
                 message in messages or any(
                     '%' in m and re.fullmatch(
-                        re.escape(m).replace('%s', '.*'), message)
+                        re.escape(m).replace('%s', '.*').replace(
+                            '%d', r'\d+'), message)
                     for m in messages), '%s: %s' % (name, message))
         self.assertGreater(checked, 5)
 
@@ -258,3 +263,20 @@ class TestInstallGuideClaims(testtools.TestCase):
         self.assertEqual(served['properties'], shown['properties'])
         self.assertEqual(items['name'], shown_items['name'])
         self.assertEqual(set(served), set(shown))
+
+    def test_quarantine_samples_are_the_schemas_documents(self):
+        def sample(name):
+            return json.loads(_read(os.path.join(DOC, 'api', 'samples',
+                                                 name)))
+        for name, schema in (
+                ('quarantine-create-response.json', 'quarantine'),
+                ('quarantine-show-response.json', 'quarantine'),
+                ('quarantine-lift-response.json', 'quarantine'),
+                ('quarantines-list-response.json', 'quarantines')):
+            jsonschema.validate(sample(name), quarantines_schema.get(schema))
+        self.assertIn('next', sample('quarantines-list-response.json'))
+        shown = sample('schema-quarantine-response.json')
+        served = quarantines_schema.get('quarantine')
+        for key in ('name', 'links', 'required', 'additionalProperties'):
+            self.assertEqual(served[key], shown[key])
+        self.assertEqual({'...': '...'}, shown['properties'])

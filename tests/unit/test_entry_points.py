@@ -63,7 +63,11 @@ RULES = {'image_deactivation:admin', 'image_deactivation:deactivate',
          'image_deactivation:download_deactivated',
          'image_deactivation:get_deactivated_locations',
          'image_deactivation:get_deactivation',
-         'image_deactivation:list_deactivations'}
+         'image_deactivation:list_deactivations',
+         'image_deactivation:quarantine',
+         'image_deactivation:lift_quarantine',
+         'image_deactivation:get_quarantine',
+         'image_deactivation:list_quarantines'}
 
 OPTIONS = {'fail_open', 'policy_file', 'auto_create_schema', 'query_timeout',
            'max_rewrite_bytes', 'connection', 'max_retries',

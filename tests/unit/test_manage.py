@@ -377,7 +377,9 @@ class CommandLineTest(ManageTestBase):
 
     def test_command_table(self):
         self.assertEqual(['db sync', 'db version', 'list', 'show', 'history',
-                          'check-pipeline'],
+                          'check-pipeline', 'quarantine create',
+                          'quarantine list', 'quarantine show',
+                          'quarantine lift'],
                          [words for words, _command in manage.COMMANDS])
 
     def test_unexpected_error_has_no_traceback(self):

@@ -169,9 +169,8 @@ class TestPolicyHidden(NativeTestCase):
     def test_database_404_stays_404_with_no_query(self):
         # Another project's private image: the database's own 404.
         image_id = self.deactivated(owner='p2')
-        queries = []
-        find = self.filter.data_guard.find
-        self.filter.data_guard.find = lambda i: queries.append(i) or find(i)
+        self.filter.store = fakes.CountingStore(self.filter.store)
+        queries = self.filter.store.calls
         resp = self.download(image_id, project='p1', roles=('observer',))
         self.assertEqual(404, resp.status_int)
         self.assertIn('No image found with ID', resp.text)

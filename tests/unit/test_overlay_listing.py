@@ -149,8 +149,9 @@ class TestPlannedPage(testtools.TestCase):
             document['next'] = '/v2/images?marker=%s' % page[-1]['id']
         return document
 
-    def among(self, ids):
-        return {image_id for image_id in ids if image_id in self.deactivated}
+    def among(self, images):
+        return {image['id'] for image in images
+                if image['id'] in self.deactivated}
 
     def test_a_round_limit_gives_a_short_page_that_resumes(self):
         pairs = [('status', 'active'), ('limit', '2')]
@@ -273,8 +274,8 @@ class TestStatusSort(testtools.TestCase):
         self.native = FakeGlanceListing(self.images, native_status)
         self.store = FakeGlanceListing(self.images, lambda i: i['status'])
 
-    def among(self, ids):
-        return {i for i in ids if i in self.ours}
+    def among(self, images):
+        return {i['id'] for i in images if i['id'] in self.ours}
 
     def all_deactivated(self):
         return self.ours | {'i03'}
@@ -295,7 +296,7 @@ class TestStatusSort(testtools.TestCase):
                     image = self.store.view(next(
                         i for i in self.images if i['id'] == marker))
                     marker_status = overlay.effective_status(
-                        image, self.among([marker]))
+                        image, self.among([image]))
                 page = listing.segmented_page(pairs, segments, marker_status,
                                               self.store, self.among)
                 document = page.document
@@ -428,8 +429,8 @@ class TestLaterStatusSort(testtools.TestCase):
         self.native = FakeGlanceListing(self.images, native_status)
         self.store = FakeGlanceListing(self.images, lambda i: i['status'])
 
-    def among(self, ids):
-        return {i for i in ids if i in self.ours}
+    def among(self, images):
+        return {i['id'] for i in images if i['id'] in self.ours}
 
     def one_page(self, pairs, source):
         if source == 'native':

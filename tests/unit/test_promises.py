@@ -122,7 +122,7 @@ class TestPromises(fakes.FilterTestCase):
         def down(ids):
             calls.append(ids)
             raise state_store.StoreUnavailable('silent')
-        with mock.patch.object(flt.store, 'deactivated_among',
+        with mock.patch.object(flt.store, 'state_among',
                                side_effect=down):
             # Every store page is filtered (no queued image, and nothing
             # is known to be deactivated): ten rounds, one question.
@@ -151,7 +151,8 @@ class TestOutagesLogOnce(fakes.FilterTestCase):
                                                       Exception('down'))
                 return method(*args, **kwargs)
             return call
-        with mock.patch.object(real, 'find', side_effect=flaky(real.find)):
+        with mock.patch.object(real, 'state',
+                               side_effect=flaky(real.state)):
             for _ in range(5):
                 resp = self.call('/v2/images/%s' % image_id)
                 self.assertEqual(503, resp.status_int)

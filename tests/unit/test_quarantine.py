@@ -122,6 +122,23 @@ class LiveQuarantinesTest(testtools.TestCase):
         self.assertFalse(live)
         self.assertIsNone(live.match(image()))
 
+    def test_an_image_held_by_two_matches_both_oldest_first(self):
+        # No two live quarantines share a hash, but one by checksum and one
+        # by multihash may hold the same image.
+        older = held('q-old', checksum=MD5)
+        newer = held('q-new', os_hash_algo='sha512',
+                     os_hash_value=SHA512)._replace(
+            created_at=NOW + datetime.timedelta(seconds=1))
+        live = quarantine.LiveQuarantines([newer, older])
+        self.assertEqual(['q-old', 'q-new'],
+                         [q.id for q in live.matching(image())])
+        self.assertEqual('q-old', live.match(image()).id)
+        self.assertEqual(['q-new'], [q.id for q in live.matching(
+            image(checksum='0' * 32))])
+        self.assertEqual([], live.matching(image(value=None,
+                                                 checksum=None)))
+        self.assertEqual([], quarantine.NONE_LIVE.matching(image()))
+
     def test_oldest_quarantine_wins_and_filters_are_distinct(self):
         older = held('q-old', os_hash_algo='sha512', os_hash_value=SHA512,
                      checksum=MD5)

@@ -128,8 +128,9 @@ class TestShow(ReadApiTestCase):
             'created_at': records_api.isotime(first.created_at),
             'user_id': 'u-admin', 'project_id': 'admin-project',
             'roles': ['admin'], 'is_admin': True, 'request_id': 'req-admin',
-            'reason': 'CVE-2026-0001 in sshd', 'owner': 'p1', 'hold': True},
-            doc['history'][1])
+            'reason': 'CVE-2026-0001 in sshd', 'owner': 'p1', 'hold': True,
+            'quarantine_id': None}, doc['history'][1])
+        self.assertIsNone(doc['quarantine_id'])
         path = '/v2/images/%s/deactivation' % image_id
         self.assertEqual(path, doc['self'])
         self.assertEqual(path, doc['first'])
@@ -200,7 +201,7 @@ class TestShow(ReadApiTestCase):
         missing = new_id()
         for image_id in (private, missing):
             self.app.seen[:] = []
-            with mock.patch.object(self.store, 'get') as get, \
+            with mock.patch.object(self.store, 'state') as get, \
                     mock.patch.object(self.store, 'history') as history:
                 resp = self.show(image_id, **OTHER)
             self.assertEqual(404, resp.status_int, image_id)
@@ -350,6 +351,7 @@ class TestList(ReadApiTestCase):
         record = doc['deactivations'][-1]
         self.assertEqual({
             'image_id': self.ids['a'], 'deactivated': True,
+            'quarantine_id': None,
             'deactivated_at': '2026-12-04T10:00:00.000000Z',
             'deactivated_by': {'user_id': 'u-admin',
                                'project_id': 'admin-project',

@@ -33,8 +33,10 @@ import uuid
 
 import testtools
 
+from glance_deactivate import quarantine
 from glance_deactivate import reading
 from glance_deactivate import routing
+from glance_deactivate import store as state_store
 from tests.unit import fakes
 
 ADMIN = fakes.ADMIN
@@ -159,24 +161,6 @@ class TestRouting(testtools.TestCase):
                                  (path, method))
 
 
-class CountingStore(object):
-    """Counts the state store calls made through it."""
-
-    def __init__(self, store):
-        self.store = store
-        self.calls = []
-
-    def __getattr__(self, name):
-        target = getattr(self.store, name)
-        if not callable(target):
-            return target
-
-        def counted(*args, **kwargs):
-            self.calls.append(name)
-            return target(*args, **kwargs)
-        return counted
-
-
 class TestEqualWork(fakes.FilterTestCase):
     """Invisible deactivated == invisible active == missing, in work."""
 
@@ -205,11 +189,9 @@ class TestEqualWork(fakes.FilterTestCase):
     )
 
     def work(self, image_id, method, path, headers, body):
-        counting = CountingStore(self.filter.store)
+        counting = fakes.CountingStore(self.filter.store)
         self.filter.store = counting
         self.filter.actions.store = counting
-        self.filter.data_guard.find = lambda i: self.filter._checked(
-            counting.find, i)
         seen = len(self.app.seen)
         try:
             resp = self.call(path % image_id, method=method,
@@ -217,7 +199,6 @@ class TestEqualWork(fakes.FilterTestCase):
         finally:
             self.filter.store = counting.store
             self.filter.actions.store = counting.store
-            self.filter.data_guard.find = self.filter._find
         calls = [(m, p) for m, p, _q in self.app.seen[seen:]]
         generic = [(m, p.replace(image_id, '<ID>')) for m, p in calls]
         return resp, counting.calls, generic
@@ -237,6 +218,30 @@ class TestEqualWork(fakes.FilterTestCase):
                              (method, path, [a for _r, _s, a in results]))
         # And the deactivated image is still deactivated.
         self.assertIsNotNone(self.filter.store.get(deactivated))
+
+
+class TestEqualWorkWhileQuarantined(TestEqualWork):
+    """The same, while a quarantine holds the images' content."""
+
+    def setUp(self):
+        super(TestEqualWorkWhileQuarantined, self).setUp()
+        add = self.app.add
+
+        def add_with_hashes(image_id, **fields):
+            fields.update(fakes.hashes(fields.get('data', b'DATA')))
+            return add(image_id, **fields)
+        self.app.add = add_with_hashes
+        self.filter.store.create_quarantine(
+            quarantine.content_of_image(fakes.hashes(b'DATA')),
+            state_store.Actor('op', 'ops', ['admin'], True), 'held')
+
+    def test_the_owner_sees_both_deactivated(self):
+        # (So that the equal work above is the work for held images.)
+        deactivated = self.deactivated(owner='p1')
+        active = self.app.add(new_id(), owner='p1')
+        for image_id in (deactivated, active):
+            resp = self.call('/v2/images/%s' % image_id)
+            self.assertEqual('deactivated', resp.json['status'])
 
 
 class TestDenyByDefault(fakes.FilterTestCase):

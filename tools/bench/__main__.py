@@ -60,6 +60,11 @@ the same documents), and two images for the downloads.  The workloads:
    requests on the ``filter`` server and on a twin that shares its Glance
    database but whose state database holds 1,000,000 records.
 
+Then content quarantine: ``GET /v2/images/{id}``, ``GET
+/v2/images?limit=1000``, the download of a 16-byte image and ``GET
+/v2/images?status=deactivated&limit=1000`` on ``filter`` with 0, 1 and 100
+live quarantines, beside ``bare`` (see ``bench.quarantines``).
+
 Then the read API, on ``filter`` only and as an admin (its default rule):
 ``GET /v2/images/{id}/deactivation`` beside ``GET /v2/images/{id}`` of the
 same deactivated images, and ``GET /v2/deactivations?limit=1000`` beside
@@ -109,6 +114,7 @@ from bench import catalogue
 from bench import existence
 from bench import load
 from bench import lookup
+from bench import quarantines
 from bench import report
 from bench import summary
 from bench import workloads
@@ -134,6 +140,9 @@ PROFILES = {
         'loaded_reads': {'show_active': (30, 30),
                          'show_deactivated': (30, 30), 'list': (10, 2)},
         'record_reads': {'record': (30, 30), 'records': (20, 6)},
+        'quarantine_reads': {'show': (20, 30), 'list': (10, 2),
+                             'download': (20, 30),
+                             'list_deactivated': (10, 4)},
         'batch_seconds': 20, 'budget_seconds': 900,
     },
     'quick': {
@@ -148,6 +157,9 @@ PROFILES = {
         'loaded_reads': {'show_active': (4, 10),
                          'show_deactivated': (4, 10), 'list': (2, 2)},
         'record_reads': {'record': (6, 10), 'records': (6, 4)},
+        'quarantine_reads': {'show': (4, 10), 'list': (3, 2),
+                             'download': (4, 10),
+                             'list_deactivated': (3, 2)},
         'batch_seconds': 4, 'budget_seconds': 60,
     },
 }
@@ -185,6 +197,9 @@ def run_servers(args, prof, root, raw):
                     raw)
             _record_rounds(prof, servers['filter'], reads['filter'], records,
                            client, raw)
+            start = time.monotonic()
+            quarantines.run(prof, servers, cats, reads, client, raw, log)
+            log('content quarantine in %.1fs' % (time.monotonic() - start))
             start = time.monotonic()
             servers['loaded'] = catalogue.start_loaded_filter(
                 root, servers['filter'], cats['filter'].deactivated,
@@ -381,6 +396,9 @@ def _profile(args):
         prof['record_reads'] = {
             key: (args.rounds, count)
             for key, (_r, count) in prof['record_reads'].items()}
+        prof['quarantine_reads'] = {
+            key: (args.rounds, count)
+            for key, (_r, count) in prof['quarantine_reads'].items()}
     if prof['small_mib'] >= prof['big_mib']:
         raise SystemExit('--small-mib must be below --big-mib')
     return prof
@@ -401,7 +419,8 @@ def main(argv=None):
            'loaded': {key: {'filter': [], 'loaded': []}
                       for key in prof['loaded_reads']},
            'records': {key: {'read_api': [], 'reference': []}
-                       for key, _l, _r in workloads.RECORD_READS}}
+                       for key, _l, _r in workloads.RECORD_READS},
+           'quarantine': quarantines.empty_raw()}
     lookup_raw = None
     root = tempfile.mkdtemp(prefix='glance-deactivate-bench-')
     started = time.monotonic()
@@ -435,8 +454,9 @@ def main(argv=None):
                'version', 'not used')}
     rows, lookup_rows, record_rows, targets, summ = summary.summarize(
         raw, lookup_raw, prof, args)
+    quarantine_rows = quarantines.rows(raw, prof, args, summ)
     text = summary.render(machine, args, prof, rows, lookup_rows, targets,
-                          run, record_rows)
+                          run, record_rows, quarantine_rows)
     print(text)
     if args.json:
         with open(args.json, 'w') as out:

@@ -24,6 +24,7 @@ The ``bare/native`` column compares two servers that run the same code
 """
 
 from bench import load
+from bench import quarantines
 from bench import report
 from bench import stats
 from bench import workloads
@@ -215,7 +216,7 @@ def summarize(raw, lookup_raw, prof, args):
 
 
 def render(machine, args, prof, rows, lookup_rows, targets, run,
-           record_rows=()):
+           record_rows=(), quarantine_rows=()):
     """The whole report as reStructuredText-friendly text."""
     out = [
         'Machine: %(nproc)d CPUs (nproc), %(cpu)s, %(memory)s RAM, '
@@ -255,6 +256,7 @@ def render(machine, args, prof, rows, lookup_rows, targets, run,
                 'median over rounds of each batch\'s median, ratio median '
                 '[IQR] over rounds.', '',
                 report.table(RECORD_HEADER, list(record_rows)), '']
+    out += quarantines.render(quarantine_rows)
     out += ['Targets:', '']
     out += ['- ' + target['text'] for target in targets]
     return '\n'.join(out)
