@@ -149,14 +149,21 @@ def searchable(*values):
                    for value in values)
 
 
-def owner_id(value, name):
+def _bounded(value, name, length):
+    """``value`` as a string of at most ``length`` characters (None stays).
+
+    :raises ValueError: naming ``name``, for a longer value.
+    """
     if value is None:
         return None
     value = str(value)
-    if len(value) > models.MAX_OWNER_ID_LENGTH:
-        raise ValueError('%s is longer than %d characters'
-                         % (name, models.MAX_OWNER_ID_LENGTH))
+    if len(value) > length:
+        raise ValueError('%s is longer than %d characters' % (name, length))
     return value
+
+
+def owner_id(value, name):
+    return _bounded(value, name, models.MAX_OWNER_ID_LENGTH)
 
 
 def checked_reason(value):
@@ -171,23 +178,11 @@ def checked_reason(value):
 
 
 def checked_request_id(value):
-    if value is None:
-        return None
-    value = str(value)
-    if len(value) > models.MAX_REQUEST_ID_LENGTH:
-        raise ValueError('request_id is longer than %d characters'
-                         % models.MAX_REQUEST_ID_LENGTH)
-    return value
+    return _bounded(value, 'request_id', models.MAX_REQUEST_ID_LENGTH)
 
 
 def checked_quarantine_id(value):
-    if value is None:
-        return None
-    value = str(value)
-    if len(value) > models.EVENT_ID_LENGTH:
-        raise ValueError('quarantine_id is longer than %d characters'
-                         % models.EVENT_ID_LENGTH)
-    return value
+    return _bounded(value, 'quarantine_id', models.EVENT_ID_LENGTH)
 
 
 def now():
